@@ -1,0 +1,158 @@
+"""Public checks of exercise 4: numerical differentiation and gradient descent."""
+
+import numpy as np
+import pytest
+
+from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
+
+BOOK_F = "lambda x: 0.01 * x**2 + 0.1 * x"  # the book's function_1
+SQUARES = "lambda x: np.sum(x**2)"  # the book's function_2
+# A separable function whose every element has its own weight, so positions matter.
+WEIGHTED = "lambda x: np.sum(np.arange(1.0, x.size + 1.0).reshape(x.shape) * x**2)"
+
+
+def diagnose_diff(got, source, x):
+    """Hint key for a wrong numerical_diff result, recognised by its symptom.
+
+    The function is rebuilt here, in the grader, from the same source the worker uses, so
+    the usual wrong formulas can be recomputed and compared with the student's value.
+    """
+    f = eval(source, {"np": np})  # a literal of this file, not student code
+    if not np.isfinite(got):
+        return "numerical_diff"
+    if got == 0.0:
+        return "diff_h_too_small"  # x + h == x: h is below the resolution of x
+    steps = 10.0 ** -np.arange(1, 21)
+    for h in steps:
+        if np.isclose(got, (f(x + h) - f(x - h)) / 2 * h, rtol=1e-6, atol=0):
+            return "diff_precedence"
+        if h < 1e-6 and np.isclose(got, (f(x + h) - f(x - h)) / (2 * h), rtol=1e-9, atol=0):
+            return "diff_h_too_small"  # the right formula, drowned in rounding error
+    for h in steps:
+        for one_sided in ((f(x + h) - f(x)) / h, (f(x) - f(x - h)) / h):
+            if np.isclose(got, one_sided, rtol=1e-9, atol=0):
+                return "diff_forward"
+    return "numerical_diff"
+
+
+def check_diff(sub, cases, rtol=1e-6):
+    """cases: (source, x, exact derivative). Fails on the first wrong case."""
+    for source, x, exact in cases:
+        got = sub.numerical_diff(worker_function(source), x)
+        hint = None
+        if isinstance(got, (float, int, np.floating, np.integer)) and not np.isclose(
+                got, exact, rtol=rtol, atol=0):
+            hint = diagnose_diff(float(got), source, x)
+        assert_close(got, exact, rtol=rtol, atol=0, hint=hint,
+                     what=f"numerical_diff({source.removeprefix('lambda x: ')}, x={x!r})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("numerical_diff")
+def test_numerical_diff_book_example(sub):
+    """numerical_diff of 0.01x^2 + 0.1x at x = 5 and x = 10 (the book's example)."""
+    check_diff(sub, [(BOOK_F, 5.0, 0.2), (BOOK_F, 10.0, 0.3)])
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("numerical_diff")
+def test_numerical_diff_central(sub):
+    """numerical_diff is accurate on curved functions (exp, sin, x^3)."""
+    check_diff(sub, [
+        ("lambda x: np.exp(x)", 1.0, float(np.e)),
+        ("lambda x: np.sin(x)", 2.0, float(np.cos(2.0))),
+        ("lambda x: x**3", 2.0, 12.0),
+    ])
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("numerical_diff")
+def test_numerical_diff_large_values(sub):
+    """numerical_diff stays accurate when f(x) is large (rounding error)."""
+    check_diff(sub, [
+        ("lambda x: x**2 + 10000.0", 1.0, 2.0),
+        ("lambda x: x**2", 100.0, 200.0),
+    ])
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("numerical_gradient")
+def test_numerical_gradient_book_example(sub):
+    """numerical_gradient of x0^2 + x1^2 at (3, 4), (0, 2), (3, 0)."""
+    f = worker_function(SQUARES)
+    for point, expected in (([3.0, 4.0], [6.0, 8.0]), ([0.0, 2.0], [0.0, 4.0]),
+                            ([3.0, 0.0], [6.0, 0.0])):
+        got = sub.numerical_gradient(f, np.array(point))
+        assert_close(got, expected, rtol=1e-6, atol=1e-8,
+                     what=f"numerical_gradient(x0^2 + x1^2, x={point})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("gradient_any_shape")
+def test_numerical_gradient_2d(sub):
+    """numerical_gradient works on a 2-D x (every element, not just every row)."""
+    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]])
+    weights = np.arange(1.0, 7.0).reshape(2, 3)
+    got = sub.numerical_gradient(worker_function(WEIGHTED), x)
+    expected = 2 * weights * x
+    if isinstance(got, np.ndarray) and got.shape == x.shape and not np.allclose(
+            got, expected, rtol=1e-6, atol=1e-8):
+        explain_row_by_row(got, x)
+    assert_close(got, expected, rtol=1e-6, atol=1e-8,
+                 what="numerical_gradient(sum(w * x**2)) for a 2x3 x")
+
+
+def explain_row_by_row(got, x):
+    """Recognise the two usual 1-D-only loops run on a 2-D x, and say what happened."""
+    if np.allclose(got, got[:, :1], rtol=1e-9, atol=1e-12):
+        raise Mistake("On a 2-D x, numerical_gradient gave every entry of a row the same "
+                      "value: it nudged a whole row at a time. For a 2-D array, len(x) is "
+                      "the number of rows and x[i] is a whole row, so a loop written for "
+                      "1-D x does not visit single elements.", hint="gradient_any_shape")
+    per_row = np.array([2 * np.arange(1.0, x.shape[1] + 1) * row for row in x])
+    if np.allclose(got, per_row, rtol=1e-5, atol=1e-8):
+        raise Mistake("On a 2-D x, numerical_gradient called f on each row separately, as "
+                      "if x were a batch of 1-D inputs. Here f is a function of the whole "
+                      "array: nudge one element of x at a time and call f(x).",
+                      hint="gradient_any_shape")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gradient_restore")
+def test_numerical_gradient_leaves_x_unchanged(sub):
+    """numerical_gradient puts every element of x back exactly as it was."""
+    x = np.array([0.1, -2.3, 3.7, 1e-3, 0.3, 5.9])
+    assert_inputs_unchanged(sub.numerical_gradient,
+                            worker_function("lambda x: np.sum(np.sin(x)) * np.sum(x)"), x)
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("gradient_descent")
+def test_gradient_descent_book_example(sub):
+    """gradient_descent finds the minimum of x0^2 + x1^2 from (-3, 4) (lr=0.1, 100 steps)."""
+    got = sub.gradient_descent(worker_function(SQUARES), np.array([-3.0, 4.0]),
+                               lr=0.1, step_num=100)
+    check_descent(got, np.array([-3.0, 4.0]), np.array([-6.11110793e-10, 8.14814391e-10]))
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gd_arguments")
+def test_gradient_descent_defaults(sub):
+    """gradient_descent uses lr=0.01 and step_num=100 by default."""
+    got = sub.gradient_descent(worker_function(SQUARES), np.array([-3.0, 4.0]))
+    check_descent(got, np.array([-3.0, 4.0]), np.array([-3.0, 4.0]) * 0.98**100)
+
+
+def check_descent(got, start, expected):
+    if isinstance(got, tuple) and len(got) == 2:
+        raise Mistake("gradient_descent returned a pair (like the book's version that also "
+                      "returns the history); return only the final x.", hint="gd_arguments")
+    if isinstance(got, np.ndarray) and got.shape == start.shape and np.all(np.isfinite(got)):
+        if np.linalg.norm(got) > np.linalg.norm(start):
+            raise Mistake(f"Starting from {start.tolist()}, gradient_descent ended at "
+                          f"{got.tolist()}, further from the minimum (0, 0) than it started.",
+                          hint="gd_direction")
+    elif isinstance(got, np.ndarray) and got.shape == start.shape:
+        raise Mistake(f"gradient_descent ended at {got.tolist()}: it overflowed instead of "
+                      "approaching the minimum (0, 0).", hint="gd_direction")
+    assert_close(got, expected, rtol=1e-4, atol=1e-12, what="the final x")

@@ -1,0 +1,165 @@
+"""Compare a student's result with the expected one and explain the difference like a TA.
+
+Findings are structured (a message key and its fields) so that they can be shown in the
+student's language; the words live in ``grader/messages.toml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks.proxy import RemoteObject, StudentFault
+
+Finding = tuple[str, dict[str, Any]]
+TABLE_SIZE = 6
+
+
+class Mistake(StudentFault):
+    """Raise in a check to fail it with your own message and, optionally, a hint key."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__("custom", hint=hint, text=message)
+
+
+def as_array(value: Any, what: str) -> np.ndarray:
+    """The student's value as an ndarray, or a failure that says what it was instead."""
+    if value is None:
+        raise StudentFault("mismatch", findings=[("cmp_none", {"what": what})])
+    if isinstance(value, RemoteObject):
+        raise StudentFault("mismatch", findings=[
+            ("cmp_not_array", {"what": what, "type": value.type_name})])
+    if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
+        return np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            array = None
+        if array is not None:
+            return array
+    raise StudentFault("mismatch", findings=[
+        ("cmp_not_array", {"what": what, "type": type(value).__name__})])
+
+
+def assert_close(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
+                 what: str = "the result", hint: str | None = None,
+                 batch_size: int | None = None) -> None:
+    """Fail with an explanation unless ``got`` has the expected shape and values."""
+    expected = np.asarray(expected)
+    actual = as_array(got, what)
+    findings = explain(actual, expected, rtol=rtol, atol=atol, what=what, batch_size=batch_size)
+    if findings:
+        raise StudentFault("mismatch", hint=hint, findings=findings,
+                           table=side_by_side(actual, expected))
+
+
+def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, what: str,
+            batch_size: int | None = None) -> list[Finding]:
+    """Why ``got`` is not ``expected``; an empty list means it is close enough."""
+    if got.dtype.kind not in "biuf":
+        return [("cmp_dtype", {"what": what, "got": str(got.dtype), "expected": "numbers"})]
+    if got.shape != expected.shape:
+        return _explain_shape(got, expected, rtol, atol, what)
+    g = got.astype(np.float64)
+    e = expected.astype(np.float64)
+    findings: list[Finding] = []
+    for kind, test in (("nan", np.isnan), ("inf", np.isinf)):
+        bad = test(g) & ~test(e)
+        if bad.any():
+            findings.append(("cmp_" + kind, {
+                "what": what, "count": int(bad.sum()), "size": g.size,
+                "index": _index(np.argwhere(bad)[0]) if g.ndim else "()"}))
+    if findings:
+        return findings
+    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return []
+    diff = np.where(close, 0.0, np.abs(g - e))
+    worst = np.unravel_index(int(np.argmax(diff)), g.shape) if g.ndim else ()
+    scale = abs(float(e[worst])) or 1.0
+    findings.append(("cmp_values", {
+        "what": what, "count": int((~close).sum()), "size": g.size, "index": _index(worst),
+        "expected": float(e[worst]), "got": float(g[worst]),
+        "abs_err": float(diff[worst]), "rel_err": float(diff[worst]) / scale}))
+    if got.dtype.kind != expected.dtype.kind and expected.dtype.kind == "f":
+        findings.append(("cmp_dtype", {"what": what, "got": str(got.dtype),
+                                       "expected": str(expected.dtype)}))
+    findings += _patterns(g, e, rtol, atol, batch_size)
+    return findings
+
+
+def _explain_shape(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
+                   what: str) -> list[Finding]:
+    findings: list[Finding] = [("cmp_shape", {"what": what, "got": _shape(got.shape),
+                                              "expected": _shape(expected.shape)})]
+    if expected.ndim == 0 and got.size > 1:
+        findings.append(("cmp_not_reduced", {}))
+    elif got.ndim == 2 and got.T.shape == expected.shape and np.allclose(got.T, expected, rtol,
+                                                                          atol):
+        findings.append(("cmp_transposed", {}))
+    elif got.size == expected.size and np.allclose(got.reshape(expected.shape), expected, rtol,
+                                                   atol):
+        findings.append(("cmp_reshape", {"expected": _shape(expected.shape)}))
+    elif got.ndim < expected.ndim and got.size in expected.shape:
+        findings.append(("cmp_reduced_axis", {}))
+    return findings
+
+
+def _patterns(g: np.ndarray, e: np.ndarray, rtol: float, atol: float,
+              batch_size: int | None) -> list[Finding]:
+    """Recognisable shapes of an error: a constant factor, a sign, an offset, an axis."""
+    if g.ndim == 2 and g.shape[0] == g.shape[1] and np.allclose(g, e.T, rtol, atol):
+        return [("cmp_transposed", {})]
+    nonzero = np.abs(e) > atol
+    if nonzero.any():
+        ratios = g[nonzero] / e[nonzero]
+        factor = float(np.median(ratios))
+        if np.allclose(ratios, factor, rtol=max(rtol, 1e-6) * 10) and factor != 0:
+            if np.isclose(factor, -1.0):
+                return [("cmp_sign", {})]
+            found: list[Finding] = [("cmp_factor", {"factor": factor})]
+            if batch_size and batch_size > 1 and (np.isclose(factor, batch_size)
+                                                  or np.isclose(factor, 1 / batch_size)):
+                found.append(("cmp_factor_batch", {"batch_size": batch_size}))
+            return found
+    offset = g - e
+    if g.size > 1 and np.allclose(offset, offset.flat[0], rtol, atol):
+        return [("cmp_offset", {"offset": float(offset.flat[0])})]
+    if g.ndim == 2 and nonzero.all():
+        ratio = g / e
+        for axis, name in ((1, "row"), (0, "column")):
+            along = ratio / ratio.mean(axis=axis, keepdims=True)
+            if np.allclose(along, 1.0, rtol=1e-6):
+                return [("cmp_axis_" + name, {})]
+        log_ratio = np.log(np.abs(ratio))
+        residual = (log_ratio - log_ratio.mean(axis=0, keepdims=True)
+                    - log_ratio.mean(axis=1, keepdims=True) + log_ratio.mean())
+        if min(g.shape) >= 2 and g.size >= 6 and np.allclose(residual, 0.0, atol=1e-6):
+            return [("cmp_axis_mixed", {})]
+    return []
+
+
+def side_by_side(got: np.ndarray, expected: np.ndarray) -> list[dict[str, str]] | None:
+    """A few entries of expected vs got around the worst difference, for reports."""
+    if got.shape != expected.shape or got.dtype.kind not in "biuf":
+        return None
+    g = got.astype(np.float64).ravel()
+    e = expected.astype(np.float64).ravel()
+    with np.errstate(invalid="ignore"):
+        diff = np.nan_to_num(np.abs(g - e), nan=np.inf)
+    start = max(0, min(int(np.argmax(diff)) - TABLE_SIZE // 2, g.size - TABLE_SIZE))
+    rows = []
+    for flat in range(start, min(start + TABLE_SIZE, g.size)):
+        index = np.unravel_index(flat, got.shape) if got.ndim else ()
+        rows.append({"index": _index(index), "expected": f"{e[flat]:.6g}", "got": f"{g[flat]:.6g}"})
+    return rows
+
+
+def _index(index: Any) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else "()"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return str(tuple(shape))

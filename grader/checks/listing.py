@@ -1,0 +1,42 @@
+"""List an exercise's checks and points without running any student code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader.checks.plugin import pytest_args
+from grader.course import Exercise
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    points: float
+    visibility: str
+
+
+class _Collector:
+    def __init__(self, hidden_dir: Path | None) -> None:
+        self.hidden_dir = hidden_dir.resolve() if hidden_dir else None
+        self.checks: dict[str, CheckInfo] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            check_id = getattr(item, "originalname", None) or item.name
+            points = item.get_closest_marker("points")
+            hidden = self.hidden_dir is not None and Path(item.path).resolve().is_relative_to(
+                self.hidden_dir)
+            self.checks.setdefault(check_id, CheckInfo(
+                check_id, float(points.args[0]) if points and points.args else 0.0,
+                "hidden" if hidden else "public"))
+
+
+def list_checks(exercise: Exercise) -> list[CheckInfo]:
+    paths = [exercise.public_checks] + ([exercise.hidden_checks] if exercise.hidden_checks
+                                        else [])
+    collector = _Collector(exercise.hidden_checks)
+    pytest.main([*pytest_args(paths), "--collect-only"], plugins=[collector])
+    return list(collector.checks.values())

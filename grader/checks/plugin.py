@@ -1,0 +1,165 @@
+"""The pytest plugin that gives checks their fixtures and turns test reports into results."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checks.proxy import Connection, StudentFault, Submission
+from grader.worker.client import WorkerUnavailable
+
+DEFAULT_CALL_SECONDS = 10.0
+
+
+class GraderFault(Exception):
+    """A check was written or configured wrongly: reported as an error, not a failure."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one check function (all its parametrized cases together)."""
+
+    check_id: str
+    path: Path
+    points: float = 0.0
+    hint_key: str = ""
+    docstring: str = ""
+    cases: int = 0
+    failure: BaseException | None = None
+    failure_text: str = ""
+    duration: float = 0.0
+    output: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class GraderPlugin:
+    """Registered with ``pytest.main(plugins=[...])`` for one submission."""
+
+    def __init__(self, conn: Connection, hidden_dir: Path | None, reference: Path | None) -> None:
+        self.conn = conn
+        self.hidden_dir = hidden_dir.resolve() if hidden_dir else None
+        self.reference = reference
+        self.outcomes: dict[str, Outcome] = {}
+        self._reference_module: ModuleType | None = None
+        self._output_start = 0
+
+    # -- fixtures --------------------------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def sub(self) -> Submission:
+        """The student's code, running in the worker."""
+        return Submission(self.conn)
+
+    @pytest.fixture
+    def ref(self, request: pytest.FixtureRequest) -> ModuleType:
+        """The reference solution (hidden checks only), imported in the grader."""
+        if not self._is_hidden(Path(request.node.path)):
+            raise GraderFault("public checks must not use the reference solution")
+        if self.reference is None:
+            raise GraderFault("this exercise has no reference solution")
+        if self._reference_module is None:
+            spec = importlib.util.spec_from_file_location("grader_reference", self.reference)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._reference_module = module
+        return self._reference_module
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator seeded from the check's name: same inputs every run."""
+        return np.random.default_rng(zlib.crc32(request.node.name.encode()))
+
+    @pytest.fixture
+    def record(self, request: pytest.FixtureRequest) -> Any:
+        """``record(name, value)`` keeps plain data of this check for the reports."""
+        outcome = self._outcome(request.node)
+
+        def keep(name: str, value: Any) -> None:
+            outcome.data[name] = np.asarray(value).tolist() if isinstance(
+                value, np.ndarray) else value
+
+        return keep
+
+    # -- hooks -----------------------------------------------------------------------------
+    def _is_hidden(self, path: Path) -> bool:
+        return self.hidden_dir is not None and path.resolve().is_relative_to(self.hidden_dir)
+
+    def _outcome(self, item: pytest.Item) -> Outcome:
+        check_id = getattr(item, "originalname", None) or item.name
+        if check_id not in self.outcomes:
+            points = item.get_closest_marker("points")
+            hint = item.get_closest_marker("hint")
+            doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+            self.outcomes[check_id] = Outcome(
+                check_id, Path(item.path),
+                points=float(points.args[0]) if points and points.args else 0.0,
+                hint_key=str(hint.args[0]) if hint and hint.args else check_id,
+                docstring=doc.strip().splitlines()[0] if doc.strip() else "")
+        return self.outcomes[check_id]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        outcome = self._outcome(item)
+        outcome.cases += 1
+        if item.get_closest_marker("points") is None and outcome.failure is None:
+            outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
+        timeout = item.get_closest_marker("timeout")
+        self.conn.call_seconds = float(timeout.args[0]) if timeout else DEFAULT_CALL_SECONDS
+        tap = self.conn.worker.output if self.conn.worker else None
+        self._output_start = len(tap.kept) if tap else 0
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = (yield).get_result()
+        outcome = self._outcome(item)
+        outcome.duration += call.duration
+        if report.failed and outcome.failure is None:
+            error = call.excinfo.value if call.excinfo else RuntimeError(report.longreprtext)
+            outcome.failure = error
+            outcome.failure_text = _short_assertion(report, error)
+        if call.when == "teardown":
+            tap = self.conn.worker.output if self.conn.worker else None
+            if tap is not None:
+                outcome.output += tap.text(self._output_start)
+
+
+def _short_assertion(report: Any, error: BaseException) -> str:
+    """The message of a plain ``assert`` in a check, as pytest rewrote it."""
+    if isinstance(error, StudentFault):
+        return ""
+    text = str(error).strip() or report.longreprtext.strip().splitlines()[-1]
+    return "\n".join(text.splitlines()[:6])[:1000]
+
+
+def is_student_fault(error: BaseException | None) -> bool:
+    """Failures count against the student; anything else is an error of the grader."""
+    return isinstance(error, AssertionError) and not isinstance(
+        error, (GraderFault, WorkerUnavailable))
+
+
+def pytest_args(paths: list[Path]) -> list[str]:
+    """Arguments that run check files quietly, isolated from any project configuration."""
+    return [str(p) for p in paths] + [
+        "-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
+        "--import-mode=importlib", "--no-header", "-s", "--tb=no", "-rN",
+        "-c", str(Path(__file__).with_name("pytest.ini")), "--rootdir", str(paths[0].parent),
+    ]
+
+
+def run_pytest(paths: list[Path], plugin: GraderPlugin) -> int:
+    """Run the check files with pytest in this process; pytest's own output is discarded."""
+    saved = sys.stdout
+    try:
+        with open(os.devnull, "w") as quiet:
+            sys.stdout = quiet
+            return int(pytest.main(pytest_args(paths), plugins=[plugin]))
+    finally:
+        sys.stdout = saved

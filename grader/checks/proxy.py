@@ -1,0 +1,245 @@
+"""Proxies that let checks use student code as if it were local: ``sub.softmax(x)``.
+
+Every operation is a request to the worker; results come back as copies of plain data or
+as :class:`RemoteObject` for anything else. Problems surface as :class:`StudentFault`,
+which fails the check with a message meant for the student.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.load.names import near_names
+from grader.load.program import Program
+from grader.worker.client import (
+    BadReply,
+    CallTimedOut,
+    StudentError,
+    Worker,
+    WorkerDied,
+)
+from grader.worker.protocol import FunctionSource, Handle
+
+
+class StudentFault(AssertionError):
+    """A check failed because of the student's code; ``key`` names the engine message."""
+
+    def __init__(self, key: str, hint: str | None = None, **details: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.hint = hint
+        self.details = details
+
+
+class Connection:
+    """The worker of one submission plus what the loader learned about the submission."""
+
+    def __init__(self, worker: Worker | None, program: Program | None,
+                 unreadable: str | None = None) -> None:
+        self.worker = worker
+        self.program = program
+        self.unreadable = unreadable
+        self.call_seconds: float | None = None
+
+    @property
+    def names(self) -> dict[str, str]:
+        self.ensure_started()
+        return self.worker.load_report["names"]
+
+    def ensure_started(self) -> None:
+        if self.unreadable is not None:
+            raise StudentFault("unreadable", reason=self.unreadable)
+        if self.worker.load_report is None or not self.worker.alive:
+            self.request_raw("start")
+
+    def request_raw(self, op: str, what: str = "", **fields: Any) -> Any:
+        try:
+            if op == "start":
+                what = what or "import"
+                return self.worker.start()
+            return self.worker.request(op, timeout=self.call_seconds, **fields)
+        except StudentError as exc:
+            raise self._explain(exc, what) from None
+        except CallTimedOut as exc:
+            raise StudentFault("timeout", what=what, seconds=exc.seconds) from None
+        except WorkerDied as exc:
+            raise StudentFault("crashed", what=what, how=exc.description,
+                               output=exc.output) from None
+        except BadReply as exc:
+            raise StudentFault("bad_reply", what=what, reason=str(exc)) from None
+
+    def request(self, op: str, what: str = "", **fields: Any) -> Any:
+        self.ensure_started()
+        return self.wrap(self.request_raw(op, what, **fields))
+
+    def wrap(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            return RemoteObject(self, value, self.worker.generation)
+        if type(value) is list:
+            return [self.wrap(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self.wrap(v) for v in value)
+        if type(value) is dict:
+            return {k: self.wrap(v) for k, v in value.items()}
+        return value
+
+    def _explain(self, exc: StudentError, what: str) -> StudentFault:
+        if exc.type_name == "NotImplementedError":
+            return StudentFault("not_implemented", what=what)
+        if exc.type_name == "AttributeError" and "module 'numpy' has no attribute" in exc.message:
+            alias = exc.message.rsplit("'", 2)[-2] if exc.message.count("'") >= 4 else "?"
+            return StudentFault("numpy_alias_removed", what=what, alias=alias,
+                                traceback=exc.traceback)
+        if exc.type_name == "NameError" and self.program is not None:
+            name = exc.message.split("'")[1] if exc.message.count("'") >= 2 else ""
+            skipped = self.program.skipped_binding(name)
+            if skipped is not None:
+                return StudentFault("uses_skipped_name", what=what, name=name,
+                                    label=skipped.label, line=skipped.line, text=skipped.text)
+        if exc.type_name == "AttributeError" and exc.names:
+            attr = exc.message.rsplit("'", 2)[-2] if exc.message.count("'") >= 2 else ""
+            near = near_names(attr, exc.names)
+            if near:
+                return StudentFault("missing_attribute_near", what=what, name=attr,
+                                    near=near[0])
+        return StudentFault("student_exception", what=what, type=exc.type_name,
+                            message=exc.message, traceback=exc.traceback)
+
+
+def _unwrap(value: Any) -> Any:
+    """Replace proxies by the handles they stand for, so they can be sent back."""
+    if isinstance(value, RemoteObject):
+        return object.__getattribute__(value, "_handle")
+    if type(value) is list:
+        return [_unwrap(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_unwrap(v) for v in value)
+    if type(value) is dict:
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+class RemoteObject:
+    """An object that lives in the worker: an instance, a method, a function."""
+
+    __slots__ = ("_conn", "_generation", "_handle")
+
+    def __init__(self, conn: Connection, handle: Handle | str, generation: int) -> None:
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_generation", generation)
+
+    def _target(self) -> Handle | str:
+        conn = object.__getattribute__(self, "_conn")
+        handle = object.__getattribute__(self, "_handle")
+        if isinstance(handle, Handle):
+            generation = object.__getattribute__(self, "_generation")
+            if conn.worker.generation != generation or not conn.worker.alive:
+                raise StudentFault("object_lost", what=self._describe())
+        return handle
+
+    def _describe(self) -> str:
+        handle = object.__getattribute__(self, "_handle")
+        return handle if isinstance(handle, str) else handle.type_name
+
+    @property
+    def type_name(self) -> str:
+        """The class name of the remote object (for messages)."""
+        return self._describe()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict, **options: Any) -> Any:
+        conn = object.__getattribute__(self, "_conn")
+        return conn.request("call", what=self._describe(), target=self._target(),
+                            args=_unwrap(list(args)), kwargs=_unwrap(kwargs), **options)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        conn = object.__getattribute__(self, "_conn")
+        return conn.request("getattr", what=f"{self._describe()}.{name}", target=self._target(),
+                            name=name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        conn = object.__getattribute__(self, "_conn")
+        conn.request("setattr", what=f"{self._describe()}.{name}", target=self._target(),
+                     name=name, value=_unwrap(value))
+
+    def __getitem__(self, key: Any) -> Any:
+        conn = object.__getattribute__(self, "_conn")
+        return conn.request("getitem", what=f"{self._describe()}[{key!r}]",
+                            target=self._target(), key=_unwrap(key))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        conn = object.__getattribute__(self, "_conn")
+        conn.request("setitem", what=f"{self._describe()}[{key!r}]", target=self._target(),
+                     key=_unwrap(key), value=_unwrap(value))
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise StudentFault("not_an_array", what=self._describe())
+
+    def __iter__(self) -> Any:
+        raise StudentFault("not_an_array", what=self._describe())
+
+    def __repr__(self) -> str:
+        return f"<student object {self._describe()}>"
+
+
+class Submission:
+    """The ``sub`` fixture: attribute access looks names up in the student's module."""
+
+    def __init__(self, conn: Connection) -> None:
+        object.__setattr__(self, "_conn", conn)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        conn: Connection = object.__getattribute__(self, "_conn")
+        names = conn.names
+        kind = names.get(name)
+        if kind is None:
+            raise self._missing(conn, name)
+        if kind == "value":
+            return conn.request("getattr", what=name, name=name)
+        return RemoteObject(conn, name, conn.worker.generation)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("checks cannot change the student's module")
+
+    @staticmethod
+    def _missing(conn: Connection, name: str) -> StudentFault:
+        near = near_names(name, conn.names)
+        failure = next((f for f in conn.worker.load_report["failures"]
+                        if name in getattr(conn.program.statement_at(f["label"], f["line"]),
+                                           "binds", ())), None)
+        syntax = conn.program.syntax_errors[0] if conn.program.syntax_errors else None
+        if near:
+            return StudentFault("missing_name_near", name=name, near=near[0])
+        if syntax is not None:
+            return StudentFault("missing_name_syntax", name=name, label=syntax.label,
+                                line=syntax.line, message=syntax.message)
+        if failure is not None:
+            return StudentFault("missing_name_failed", name=name, label=failure["label"],
+                                line=failure["line"], type=failure["type"],
+                                message=failure["message"])
+        return StudentFault("missing_name", name=name)
+
+    def __repr__(self) -> str:
+        return "<student submission>"
+
+
+def connection_of(obj: Submission | RemoteObject) -> Connection:
+    return object.__getattribute__(obj, "_conn")
+
+
+def call_function(func: RemoteObject, args: tuple, kwargs: dict, **options: Any) -> Any:
+    """Call a remote function with request options (``keep``, ``return_args``)."""
+    if not isinstance(func, RemoteObject):
+        raise TypeError("expected a function of the student's code, like sub.softmax")
+    return func._call(args, kwargs, **options)
+
+
+def function_source(source: str) -> FunctionSource:
+    return FunctionSource(source)

@@ -1,0 +1,244 @@
+"""Command line: one verb per user job (list, check, grade, validate, release, export, data)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from grader.course import Course, CourseError, Exercise
+from grader.results import PASSED, write_json_atomic
+from grader.text import choose_lang
+
+console = Console()
+err_console = Console(stderr=True)
+EXIT_OK, EXIT_FAILED, EXIT_NOT_FOUND = 0, 1, 2
+
+lang_option = click.option("--lang", default=None,
+                           help="Language of feedback: en or ko (default: $GRADER_LANG or en).")
+course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path),
+                             default=None, help="Course folder (default: found from the cwd).")
+
+
+def _course(course: Path | None) -> Course:
+    try:
+        return Course(course.resolve()) if course else Course.find()
+    except CourseError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_NOT_FOUND)
+
+
+def _exercise(course: Course, name: str) -> Exercise:
+    try:
+        return course.exercise(name)
+    except CourseError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_NOT_FOUND)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Autograder for the from-scratch NumPy deep-learning course."""
+
+
+@main.command("list")
+@course_option
+@lang_option
+def list_exercises(course: Path | None, lang: str | None) -> None:
+    """The exercises, their checks and points."""
+    from grader.checks.listing import list_checks
+
+    lang = choose_lang(lang)
+    found = _course(course)
+    for exercise in found.exercises():
+        checks = list_checks(exercise)
+        total = sum(c.points for c in checks)
+        console.print(f"[bold]{exercise.name}[/] {exercise.title(lang)} ({total:g} points)")
+        for check in checks:
+            title = exercise.check_title(check.id, lang) or check.id
+            console.print(f"  {check.points:>4g}  {check.visibility:<6}  {title}")
+
+
+@main.command()
+@click.argument("exercise")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML report to this file.")
+@course_option
+@lang_option
+def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
+          lang: str | None) -> None:
+    """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
+    from grader.grading import grade
+    from grader.load.locate import opened
+    from grader.load.program import UnreadableSubmission, read_program
+    from grader.report.terminal import print_result
+    from grader.worker.sandbox import choose_launcher
+
+    lang = choose_lang(lang)
+    ex = _exercise(_course(course), exercise)
+    path = path or ex.stub
+    if path is None or not path.exists():
+        err_console.print(f"[bold red]error:[/] no submission found at "
+                          f"{path or ex.assignment_dir}")
+        sys.exit(EXIT_NOT_FOUND)
+    try:
+        with opened(path, ex.name) as source:
+            read_program(source)
+    except UnreadableSubmission as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_NOT_FOUND)
+    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True)
+    if launcher.mode != "bubblewrap":
+        err_console.print(f"[yellow]note:[/] running your code with {launcher.mode} "
+                          "isolation (no sandbox available on this machine)")
+    result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
+    print_result(result, ex.title(lang), console)
+    if html_path:
+        from grader.report.html import render_student_report
+
+        html_path.write_text(render_student_report(result, title=ex.title(lang)),
+                             encoding="utf-8")
+        console.print(f"HTML report: {html_path}")
+    sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
+
+
+@main.command("grade")
+@click.argument("exercise")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the gradebook, results and reports.")
+@click.option("--workers", type=int, default=None, help="Parallel graders (default: cores).")
+@click.option("--force", is_flag=True, help="Grade again students already graded in --out.")
+@click.option("--student-id", "id_pattern", default=None,
+              help=r"Regex extracting the student id from entry names, e.g. '^(?P<id>[^_]+)_'.")
+@click.option("--one", is_flag=True, help="SUBMISSIONS is one student's submission.")
+@click.option("--student-name", default=None, help="Student id to use with --one.")
+@click.option("--allow-unsandboxed", is_flag=True,
+              help="Grade even where the sandbox is unavailable (recorded in the results).")
+@course_option
+@lang_option
+def grade_command(exercise: str, submissions: Path, out: Path, workers: int | None, force: bool,
+                  id_pattern: str | None, one: bool, student_name: str | None,
+                  allow_unsandboxed: bool, course: Path | None, lang: str | None) -> None:
+    """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
+    from grader.batch import entries, grade_class, gradebook_csv, load_results, write_text_atomic
+    from grader.report.html import render_student_report, render_summary
+    from grader.worker.sandbox import IsolationUnavailable, choose_launcher
+
+    lang = choose_lang(lang)
+    ex = _exercise(_course(course), exercise)
+    try:
+        launcher = choose_launcher(require_isolation=True, allow_unsandboxed=allow_unsandboxed)
+    except IsolationUnavailable as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_NOT_FOUND)
+    jobs = entries(ex, submissions, id_pattern, one=one, name=student_name)
+    out.mkdir(parents=True, exist_ok=True)
+    workers = workers or os.cpu_count() or 1
+    failures = 0
+    title = ex.title(lang)
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[failures]} with errors"), TimeRemainingColumn(),
+                  console=err_console, transient=False) as progress:
+        task = progress.add_task(f"grading {ex.name}", total=len(jobs), failures=0)
+        skipped = len(jobs) - sum(1 for j in jobs if force or not (out / j.student
+                                                                   / "results.json").is_file())
+        progress.update(task, advance=skipped)
+
+        def done(result: object) -> None:
+            nonlocal failures
+            failures += result.errored
+            (out / result.student).mkdir(parents=True, exist_ok=True)
+            write_text_atomic(out / result.student / "report.html",
+                              render_student_report(result, title=title))
+            progress.update(task, advance=1, failures=failures)
+
+        started = time.perf_counter()
+        grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
+                    on_result=done)
+    results = load_results(out)
+    write_text_atomic(out / "gradebook.csv", gradebook_csv(results))
+    write_text_atomic(out / "summary.html", render_summary(results, title=title))
+    elapsed = time.perf_counter() - started
+    console.print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
+                  f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("exercises", nargs=-1)
+@course_option
+def validate(exercises: tuple[str, ...], course: Path | None) -> None:
+    """Prove the course: references full marks, stubs zero, variants lose what they should."""
+    from grader.validate import validate as validate_exercise
+    from grader.worker.sandbox import choose_launcher
+
+    found = _course(course)
+    names = exercises or tuple(found.names())
+    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True)
+    failed = 0
+    for name in names:
+        ex = _exercise(found, name)
+        for verdict in validate_exercise(ex, launcher=launcher):
+            mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
+            console.print(f"{mark} {name}: {verdict.subject}"
+                          + (f"\n       {verdict.detail}" if verdict.detail else ""))
+            failed += not verdict.ok
+    console.print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
+    sys.exit(EXIT_OK if not failed else EXIT_FAILED)
+
+
+@main.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@course_option
+def release(out: Path, course: Path | None) -> None:
+    """Write the student bundle: assignments and public checks, nothing from solutions/."""
+    from grader.release import write_release
+
+    written = write_release(_course(course), out)
+    console.print(f"student bundle with {written} files in {out}")
+
+
+@main.group()
+def export() -> None:
+    """Export checks for other platforms."""
+
+
+@export.command("gradescope")
+@click.argument("exercise")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@course_option
+def export_gradescope(exercise: str, out: Path, course: Path | None) -> None:
+    """A Gradescope autograder zip running the same checks."""
+    from grader.release import write_gradescope_zip
+
+    found = _course(course)
+    write_gradescope_zip(found, _exercise(found, exercise), out)
+    console.print(f"Gradescope autograder: {out}")
+
+
+@main.group()
+def data() -> None:
+    """Datasets used by the exercises."""
+
+
+@data.command("download")
+@click.argument("name", type=click.Choice(["mnist"]))
+def download(name: str) -> None:
+    """Fetch and verify a dataset into the user's cache."""
+    from grader.data.mnist import DownloadError, download_mnist
+
+    try:
+        folder = download_mnist()
+    except DownloadError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_FAILED)
+    console.print(f"MNIST is ready in {folder}")

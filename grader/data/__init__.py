@@ -1,0 +1,1 @@
+"""Data sets that checks train and evaluate submissions on."""

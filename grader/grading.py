@@ -1,0 +1,111 @@
+"""Grade one submission: load it, start its worker, run the checks, collect the results."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from grader.checks.plugin import GraderPlugin, Outcome, is_student_fault, run_pytest
+from grader.checks.proxy import Connection, StudentFault
+from grader.course import Exercise
+from grader.load.locate import opened, student_id
+from grader.load.program import Program, UnreadableSubmission, read_program
+from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
+from grader.text import message
+from grader.worker.client import Launcher, Limits, Worker
+
+QUIET_FAULTS = {"not_implemented", "missing_name", "unreadable"}
+
+
+def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "en",
+          limits: Limits | None = None, launcher: Launcher | None = None,
+          student: str | None = None) -> SubmissionResult:
+    """Run the public (and hidden) checks of ``exercise`` on one submission entry."""
+    started = time.perf_counter()
+    result = SubmissionResult(exercise.name, student or student_id(entry), entry.name, lang=lang)
+    launcher = launcher or Launcher()
+    result.sandbox = launcher.mode
+    try:
+        with opened(entry, exercise.name) as source:
+            result.source = source.name
+            program = read_program(source)
+            conn = Connection(Worker(program.to_wire(), limits or Limits(), launcher), program)
+            _run(exercise, conn, hidden, lang, result)
+    except UnreadableSubmission as exc:
+        _run(exercise, Connection(None, None, unreadable=str(exc)), hidden, lang, result)
+    result.duration = time.perf_counter() - started
+    return result
+
+
+def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
+         result: SubmissionResult) -> None:
+    paths = [exercise.public_checks]
+    if hidden and exercise.hidden_checks is not None:
+        paths.append(exercise.hidden_checks)
+    plugin = GraderPlugin(conn, exercise.hidden_checks, exercise.reference)
+    try:
+        run_pytest(paths, plugin)
+    finally:
+        if conn.worker is not None:
+            conn.worker.stop()
+    result.checks = [_check_result(exercise, o, plugin, lang) for o in plugin.outcomes.values()]
+    if conn.unreadable is not None:
+        result.notes.append(message("unreadable", lang, reason=conn.unreadable))
+    elif conn.program is not None:
+        result.notes += _load_notes(conn, conn.program, lang)
+    if not result.checks:
+        result.error = "no checks were collected for this exercise"
+
+
+def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
+                  lang: str) -> CheckResult:
+    visibility = "hidden" if plugin._is_hidden(outcome.path) else "public"
+    error = outcome.failure
+    status = PASSED if error is None else FAILED if is_student_fault(error) else ERROR
+    hint_key = (getattr(error, "hint", None) or outcome.hint_key) if error else ""
+    check = CheckResult(
+        id=outcome.check_id,
+        title=exercise.check_title(outcome.check_id, lang) or outcome.docstring
+        or outcome.check_id,
+        visibility=visibility, points=outcome.points if status == PASSED else 0.0,
+        max_points=outcome.points, status=status, duration=round(outcome.duration, 4),
+        data=outcome.data)
+    if status == PASSED:
+        return check
+    quiet = isinstance(error, StudentFault) and error.key in QUIET_FAULTS
+    check.hint_key = "" if quiet else hint_key
+    check.hint = "" if quiet else exercise.hint(hint_key, lang)
+    if status == ERROR:
+        check.message = message("grader_error", lang, type=type(error).__name__,
+                                message="" if visibility == "hidden" else str(error)[:300])
+    elif visibility == "public":
+        check.message = render_fault(error, outcome.failure_text, lang)
+        check.table = getattr(error, "details", {}).get("table")
+        check.output = outcome.output[-4000:]
+    return check
+
+
+def render_fault(error: BaseException, assertion_text: str, lang: str) -> str:
+    """The student-facing explanation of a failed check."""
+    if isinstance(error, StudentFault):
+        if error.key == "mismatch":
+            return " ".join(message(key, lang, **fields)
+                            for key, fields in error.details.get("findings", []))
+        text = message(error.key, lang, **error.details)
+        if error.key in ("student_exception", "numpy_alias_removed") and error.details.get(
+                "traceback"):
+            text += "\n" + error.details["traceback"].strip()
+        return text
+    return assertion_text or str(error)
+
+
+def _load_notes(conn: Connection, program: Program, lang: str) -> list[str]:
+    notes = [message("note_syntax", lang, label=s.label, line=s.line, message=s.message)
+             for s in program.syntax_errors]
+    report = conn.worker.load_report if conn.worker else None
+    for failure in (report or {}).get("failures", []):
+        notes.append(message("note_load_failure", lang, **failure))
+    if program.skipped:
+        notes.append(message("note_skipped", lang, count=len(program.skipped)))
+    return notes
+

@@ -1,0 +1,1 @@
+"""Load a submission: find the student's file and read its definitions."""

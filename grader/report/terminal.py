@@ -1,0 +1,42 @@
+"""The terminal table a student sees after ``grader check``."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import ERROR, PASSED, SubmissionResult
+from grader.text import message
+
+STATUS_STYLE = {PASSED: ("PASS", "bold green"), ERROR: ("ERROR", "bold magenta")}
+
+
+def print_result(result: SubmissionResult, title: str, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"{title} · {result.source}", show_lines=True, expand=True)
+    table.add_column("check", ratio=3)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("why / hint", ratio=5)
+    for check in result.checks:
+        label, style = STATUS_STYLE.get(check.status, ("FAIL", "bold red"))
+        why = Text(check.message)
+        if check.hint:
+            why.append(("\n" if check.message else "") + "hint: ", style="bold yellow")
+            why.append(check.hint)
+        if check.output and check.status != PASSED:
+            why.append("\noutput: ", style="dim")
+            why.append(check.output.strip()[-300:], style="dim")
+        table.add_row(check.title, f"{check.points:g}/{check.max_points:g}",
+                      Text(label, style=style), why)
+    console.print(table)
+    for note in result.notes:
+        console.print(Text("note: ", style="bold yellow") + Text(note))
+    if result.error:
+        console.print(Text(f"error: {result.error}", style="bold magenta"))
+    passed = sum(c.status == PASSED for c in result.checks)
+    console.print(f"[bold]{result.score:g}/{result.max_score:g} points[/bold] · "
+                  f"{passed}/{len(result.checks)} checks passed · {result.duration:.1f} s")
+    if any(c.visibility == "public" for c in result.checks):
+        console.print(Text(message("public_only_note", result.lang), style="dim"))

@@ -1,0 +1,275 @@
+"""The grader's side of a worker: start it, send requests, enforce deadlines, restart it.
+
+A worker is one process per submission, reused across checks. Every request has a
+wall-clock deadline enforced here (not by signals inside the worker); on a timeout, a crash
+or an exit the whole process group is killed and the next request starts a fresh worker.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import grader
+from grader.worker.protocol import Channel, Handle, ProtocolError, decode, encode
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker; issue-specific sandboxes add to these, never remove."""
+
+    call_seconds: float = 10.0
+    load_seconds: float = 20.0
+    memory_bytes: int = 3 * 1024**3
+    cpu_seconds: int = 600
+    open_files: int = 256
+    file_bytes: int = 16 * 1024**2
+    processes: int = 64
+    message_bytes: int = 512 * 1024**2
+    output_bytes: int = 64 * 1024
+
+
+class WorkerFailure(Exception):
+    """Student code did not give an answer; the check that asked fails."""
+
+
+class StudentError(WorkerFailure):
+    """Student code raised an exception."""
+
+    def __init__(self, type_name: str, message: str, traceback: str, names: list[str] | None):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+        self.names = names or []
+
+
+class WorkerDied(WorkerFailure):
+    """The worker process ended (crash, exit, killed) while answering."""
+
+    def __init__(self, description: str, output: str):
+        super().__init__(description)
+        self.description = description
+        self.output = output
+
+
+class CallTimedOut(WorkerFailure):
+    def __init__(self, seconds: float):
+        super().__init__(f"no answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class BadReply(WorkerFailure):
+    """The worker answered with something that is not allowed on the wire."""
+
+
+class WorkerUnavailable(Exception):
+    """The grader could not start a worker at all: a fault of the grader, not the student."""
+
+
+class OutputTap:
+    """Drains the worker's stdout/stderr, keeping only the first ``cap`` bytes."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        self.cap = cap
+        self.kept = bytearray()
+        self.total = 0
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream: Any) -> None:
+        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+            self.total += len(chunk)
+            room = self.cap - len(self.kept)
+            if room > 0:
+                self.kept += chunk[:room]
+        stream.close()
+
+    def text(self, start: int = 0) -> str:
+        text = self.kept[start:].decode("utf-8", "replace")
+        if self.total > self.cap:
+            text += f"\n[... {self.total - self.cap} more bytes of output not kept]"
+        return text
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
+class Launcher:
+    """How a worker process is started. The sandbox module provides stricter launchers."""
+
+    mode = "unsandboxed"
+
+    def command(self, argv: list[str], workdir: Path) -> list[str]:
+        return argv
+
+    def environment(self) -> dict[str, str]:
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
+               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg"}
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        return env
+
+
+def import_paths() -> list[str]:
+    """Where the worker finds grader, NumPy and other installed packages (it runs with -I -S)."""
+    paths = [str(Path(grader.__file__).resolve().parent.parent),
+             str(Path(np.__file__).resolve().parent.parent),
+             sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    return list(dict.fromkeys(paths))
+
+
+class Worker:
+    """One student's worker process, started on first use and restarted after a failure."""
+
+    def __init__(self, statements: list[dict], limits: Limits = Limits(),
+                 launcher: Launcher | None = None) -> None:
+        self.statements = statements
+        self.limits = limits
+        self.launcher = launcher or Launcher()
+        self.load_report: dict | None = None
+        self.generation = 0
+        self.starts = 0
+        self.output: OutputTap | None = None
+        self._proc: subprocess.Popen | None = None
+        self._channel: Channel | None = None
+        self._workdir: Path | None = None
+        self._ids = itertools.count(1)
+
+    # -- life cycle ------------------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> dict:
+        """Start the process and load the submission; returns the load report."""
+        self.stop()
+        self._workdir = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+        parent, child = socket.socketpair()
+        boot = ("import sys; sys.path[:0] = %r; from grader.worker.server import main; main()"
+                % import_paths())
+        argv = [sys.executable, "-I", "-S", "-c", boot, str(child.fileno()),
+                str(self.limits.message_bytes), json.dumps(asdict(self.limits))]
+        try:
+            self._proc = subprocess.Popen(
+                self.launcher.command(argv, self._workdir), cwd=self._workdir,
+                env=self.launcher.environment(), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(child.fileno(),),
+                start_new_session=True)
+        except OSError as exc:
+            parent.close()
+            raise WorkerUnavailable(f"could not start the worker: {exc}") from exc
+        finally:
+            child.close()
+        self.starts += 1
+        self.generation += 1
+        self.output = OutputTap(self._proc.stdout, self.limits.output_bytes)
+        self._channel = Channel(parent, self.limits.message_bytes)
+        self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
+                                          self.limits.load_seconds)
+        return self.load_report
+
+    def stop(self) -> None:
+        """Kill the whole process group and forget it; safe to call at any time."""
+        if self._proc is not None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._proc.wait()
+            if self.output is not None:
+                self.output.join(1.0)
+        if self._channel is not None:
+            self._channel.sock.close()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._proc = self._channel = self._workdir = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- requests --------------------------------------------------------------------------
+    def request(self, op: str, timeout: float | None = None, **fields: Any) -> Any:
+        """Send one request; returns the decoded answer (handles stay :class:`Handle`)."""
+        if not self.alive:
+            self.start()
+        tree_fields = {}
+        blobs: list[bytes] = []
+        for key, value in fields.items():
+            if key in ("target", "args", "kwargs", "value", "key"):
+                value, _ = encode(value, blobs=blobs)
+            tree_fields[key] = value
+        return self._exchange({"op": op, **tree_fields}, blobs,
+                              timeout if timeout is not None else self.limits.call_seconds)
+
+    def _exchange(self, request: dict, blobs: list[bytes], seconds: float) -> Any:
+        assert self._channel is not None and self._proc is not None
+        request_id = next(self._ids)
+        deadline = time.monotonic() + seconds
+        try:
+            self._channel.send({**request, "id": request_id}, blobs, deadline)
+            while True:
+                reply, reply_blobs = self._channel.receive(deadline)
+                if reply.get("id") == request_id:
+                    break
+        except TimeoutError:
+            self.stop()
+            raise CallTimedOut(seconds) from None
+        except (EOFError, OSError):
+            raise self._died() from None
+        except ProtocolError as exc:
+            self.stop()
+            raise BadReply(str(exc)) from None
+        if "error" in reply:
+            err = reply["error"]
+            if type(err) is not dict:
+                raise BadReply("malformed error reply")
+            raise StudentError(str(err.get("type", "Exception"))[:100],
+                               str(err.get("message", ""))[:2000],
+                               str(err.get("traceback", ""))[:4000],
+                               [str(n) for n in err.get("names", [])][:200]
+                               if isinstance(err.get("names"), list) else None)
+        try:
+            return decode(reply.get("ok"), reply_blobs)
+        except ProtocolError as exc:
+            raise BadReply(str(exc)) from None
+
+    def _died(self) -> WorkerDied:
+        assert self._proc is not None
+        try:
+            code = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            description = "the worker stopped answering"
+        elif code < 0:
+            description = f"killed by signal {signal.Signals(-code).name}"
+        else:
+            description = f"exited with status {code}"
+        self.stop()
+        tail = self.output.text()[-2000:] if self.output else ""
+        return WorkerDied(description, tail)
+
+
+__all__ = ["BadReply", "CallTimedOut", "Handle", "Launcher", "Limits", "StudentError",
+           "Worker", "WorkerDied", "WorkerFailure", "WorkerUnavailable"]

@@ -1,0 +1,193 @@
+"""The worker: runs the student's definitions and answers the grader's requests.
+
+This module is the only grader code that runs beside student code. It imports nothing but
+the standard library, NumPy and the wire format, so it starts fast, and it never sees an
+expected value: requests carry inputs only. Everything it says back is distrusted.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import socket
+import sys
+import traceback
+import types
+from typing import Any
+
+import numpy as np
+
+from grader.worker.protocol import Channel, FunctionSource, Handle, decode, encode
+
+TRACEBACK_LIMIT = 4000
+
+
+class Session:
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"__name__": "submission", "__builtins__": builtins}
+        self.objects: dict[int, Any] = {}
+        self.labels: set[str] = set()
+
+    # -- handles ---------------------------------------------------------------------------
+    def register(self, obj: Any) -> Handle:
+        self.objects[id(obj)] = obj
+        return Handle(id(obj), type(obj).__name__, callable(obj))
+
+    def resolve(self, handle: Handle) -> Any:
+        try:
+            return self.objects[handle.id]
+        except KeyError:
+            raise LookupError("the object no longer exists in the worker") from None
+
+    def build_function(self, source: str) -> Any:
+        return eval(compile(source, "<grader function>", "eval"), {"np": np, "numpy": np})
+
+    def target(self, request: dict, blobs: list[bytes]) -> Any:
+        node = request.get("target")
+        if node is None:
+            return types.SimpleNamespace(**self.namespace)
+        target = self.value(node, blobs)
+        return self.namespace[target] if type(target) is str else target
+
+    def value(self, node: Any, blobs: list[bytes]) -> Any:
+        return decode(node, blobs, resolve=self.resolve, build_function=self.build_function)
+
+    # -- operations ------------------------------------------------------------------------
+    def load(self, statements: list[dict]) -> dict:
+        failures = []
+        for stmt in statements:
+            label = str(stmt["label"])
+            self.labels.add(label)
+            code_text = "\n" * (int(stmt["line"]) - 1) + str(stmt["source"])
+            try:
+                exec(compile(code_text, label, "exec"), self.namespace)
+            except BaseException as exc:  # noqa: BLE001 - a student statement may raise anything
+                failures.append({"label": label, "line": int(stmt["line"]),
+                                 "type": type(exc).__name__, "message": _message(exc)})
+        names = {}
+        for name, obj in self.namespace.items():
+            if name.startswith("__") or isinstance(obj, types.ModuleType):
+                continue
+            names[name] = "class" if isinstance(obj, type) else (
+                "function" if callable(obj) else "value")
+        return {"names": names, "failures": failures}
+
+    def call(self, request: dict, blobs: list[bytes]) -> Any:
+        func = self.target(request, blobs)
+        args = self.value(request["args"], blobs)
+        kwargs = self.value(request["kwargs"], blobs)
+        result = func(*args, **kwargs)
+        if request.get("return_args"):
+            return [result, list(args)]
+        return result
+
+    def handle(self, request: dict, blobs: list[bytes]) -> tuple[Any, bool]:
+        """Dispatch one request; the flag says whether the result must stay a handle."""
+        op = request["op"]
+        if op == "call":
+            return self.call(request, blobs), bool(request.get("keep"))
+        obj = self.target(request, blobs)
+        if op == "getattr":
+            return getattr(obj, request["name"]), False
+        if op == "setattr":
+            setattr(obj, request["name"], self.value(request["value"], blobs))
+            return None, False
+        if op == "getitem":
+            return obj[self.value(request["key"], blobs)], False
+        if op == "setitem":
+            obj[self.value(request["key"], blobs)] = self.value(request["value"], blobs)
+            return None, False
+        if op == "locate":
+            for kind, key in request["path"]:
+                by_item = kind == "item" or isinstance(obj, dict)
+                obj = obj[key] if by_item else getattr(obj, key)
+            return obj, True
+        if op == "copy_into":
+            np.copyto(obj, self.value(request["value"], blobs))
+            return None, False
+        if op == "fetch":
+            return obj, False
+        if op == "module":
+            return importlib.import_module(request["name"]), True
+        raise ValueError(f"unknown request {op!r}")
+
+    def error(self, exc: BaseException) -> dict:
+        info = {"type": type(exc).__name__, "message": _message(exc),
+                "traceback": self.student_traceback(exc)}
+        if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None:
+            info["names"] = [n for n in dir(exc.obj) if not n.startswith("__")][:200]
+        return info
+
+    def student_traceback(self, exc: BaseException) -> str:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in self.labels]
+        lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+        return "".join(lines)[-TRACEBACK_LIMIT:]
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except Exception:  # noqa: BLE001 - a student exception's __str__ may itself raise
+        return "(the exception's message could not be read)"
+
+
+def _flush_output() -> None:
+    """Push student prints out before the reply, so output is attributed to its call."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the student may have replaced the stream
+            pass
+
+
+def serve(channel: Channel) -> None:
+    session = Session()
+    while True:
+        try:
+            request, blobs = channel.receive()
+        except EOFError:
+            return
+        reply: dict
+        out_blobs: list[bytes] = []
+        try:
+            if request["op"] == "load":
+                tree, out_blobs = encode(session.load(request["statements"]))
+            else:
+                result, keep = session.handle(request, blobs)
+                if keep:
+                    result = session.register(result)
+                tree, out_blobs = encode(result, session.register)
+            reply = {"id": request["id"], "ok": tree}
+        except BaseException as exc:  # noqa: BLE001 - report SystemExit etc. instead of dying
+            reply = {"id": request["id"], "error": session.error(exc)}
+            out_blobs = []
+        _flush_output()
+        channel.send(reply, out_blobs)
+
+
+def apply_limits(limits: dict) -> None:
+    """Set soft and hard rlimits before any student code runs, so it cannot raise them."""
+    import resource
+
+    for name, key in (("RLIMIT_AS", "memory_bytes"), ("RLIMIT_CPU", "cpu_seconds"),
+                      ("RLIMIT_NOFILE", "open_files"), ("RLIMIT_FSIZE", "file_bytes"),
+                      ("RLIMIT_NPROC", "processes"), ("RLIMIT_CORE", None)):
+        value = int(limits[key]) if key else 0
+        _, hard = resource.getrlimit(getattr(resource, name))
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def main() -> None:
+    import json
+
+    fd, max_bytes = int(sys.argv[1]), int(sys.argv[2])
+    apply_limits(json.loads(sys.argv[3]))
+    sock = socket.socket(fileno=fd)
+    sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
+    serve(Channel(sock, max_bytes))
+
+
+if __name__ == "__main__":
+    main()

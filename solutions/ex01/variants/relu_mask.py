@@ -1,0 +1,2 @@
+def relu(x):
+    return x > 0  # BUG: the mask, not the values

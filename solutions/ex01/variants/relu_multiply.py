@@ -1,0 +1,2 @@
+def relu(x):
+    return x * (x > 0)  # correct

@@ -1,0 +1,123 @@
+"""Hidden checks of exercise 4: numerical differentiation and gradient descent."""
+
+import numpy as np
+import pytest
+
+from grader.checks import assert_close, assert_inputs_unchanged, worker_function
+
+
+def local(source):
+    """The grader's own copy of a function handed to student code (built from a literal)."""
+    return eval(source, {"np": np})
+
+
+def diagnose_diff(got, source, x):
+    """Hint key for a wrong numerical_diff result (same diagnosis as the public checks)."""
+    f = local(source)
+    if not np.isfinite(got):
+        return "numerical_diff"
+    if got == 0.0:
+        return "diff_h_too_small"
+    steps = 10.0 ** -np.arange(1, 21)
+    for h in steps:
+        if np.isclose(got, (f(x + h) - f(x - h)) / 2 * h, rtol=1e-6, atol=0):
+            return "diff_precedence"
+        if h < 1e-6 and np.isclose(got, (f(x + h) - f(x - h)) / (2 * h), rtol=1e-9, atol=0):
+            return "diff_h_too_small"  # the right formula, drowned in rounding error
+    for h in steps:
+        for one_sided in ((f(x + h) - f(x)) / h, (f(x) - f(x - h)) / h):
+            if np.isclose(got, one_sided, rtol=1e-9, atol=0):
+                return "diff_forward"
+    return "numerical_diff"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("numerical_diff")
+def test_numerical_diff_matches_reference(sub, ref, rng):
+    """numerical_diff agrees with the reference on smooth functions at random points."""
+    cases = [("lambda x: np.sin(3.0 * x)", rng.uniform(-2, 2)),
+             ("lambda x: np.exp(0.5 * x) + x**2", rng.uniform(-3, 3)),
+             ("lambda x: np.log(x) * 1000.0", rng.uniform(0.5, 4)),
+             ("lambda x: np.tanh(x) + 50.0", rng.uniform(-1, 1))]
+    for source, x in cases:
+        x = float(x)
+        expected = ref.numerical_diff(local(source), x)
+        got = sub.numerical_diff(worker_function(source), x)
+        hint = None
+        if isinstance(got, (float, int, np.floating, np.integer)) and not np.isclose(
+                got, expected, rtol=1e-6, atol=1e-9):
+            hint = diagnose_diff(float(got), source, x)
+        assert_close(got, expected, rtol=1e-6, atol=1e-9, hint=hint,
+                     what=f"numerical_diff({source.removeprefix('lambda x: ')}, x={x:.4f})")
+
+
+SIN_WEIGHTED = "lambda x: np.sum(np.sin(x) * np.arange(1.0, x.size + 1.0).reshape(x.shape))"
+
+
+def sin_weighted_grad(x):
+    return np.cos(x) * np.arange(1.0, x.size + 1.0).reshape(x.shape)
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("gradient_any_shape")
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
+def test_numerical_gradient_any_shape(sub, rng, shape):
+    """numerical_gradient on 1-D, 2-D and 3-D x."""
+    x = rng.uniform(-2, 2, size=shape)
+    got = sub.numerical_gradient(worker_function(SIN_WEIGHTED), x)
+    assert_close(got, sin_weighted_grad(x), rtol=1e-5, atol=1e-6,
+                 what=f"numerical_gradient for x of shape {shape}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gradient_any_shape")
+def test_numerical_gradient_0d(sub):
+    """numerical_gradient on a 0-d array (a scalar stored as an array)."""
+    x = np.array(0.7)
+    got = sub.numerical_gradient(worker_function(SIN_WEIGHTED), x)
+    assert_close(got, sin_weighted_grad(x), rtol=1e-5, atol=1e-6,
+                 what="numerical_gradient for a 0-d x")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gradient_restore")
+def test_numerical_gradient_non_separable(sub, rng):
+    """numerical_gradient of a function mixing all elements (sum(x)^2 + sum(x^3)), 1-D x."""
+    x = rng.uniform(-1, 1, size=6)
+    got = assert_inputs_unchanged(
+        sub.numerical_gradient, worker_function("lambda x: np.sum(x)**2 + np.sum(x**3)"), x)
+    assert_close(got, 2 * np.sum(x) + 3 * x**2, rtol=1e-6, atol=1e-7,
+                 what="numerical_gradient of sum(x)^2 + sum(x^3)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gradient_any_shape")
+def test_numerical_gradient_2d_non_separable(sub, rng):
+    """numerical_gradient of a function of the whole 2-D x (0.5 sum(x)^2 + sum(cos x))."""
+    x = rng.uniform(-1, 1, size=(3, 2))
+    got = sub.numerical_gradient(
+        worker_function("lambda x: 0.5 * np.sum(x)**2 + np.sum(np.cos(x))"), x)
+    assert_close(got, np.sum(x) - np.sin(x), rtol=1e-6, atol=1e-7,
+                 what="numerical_gradient of 0.5 sum(x)^2 + sum(cos x) for a 3x2 x")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gd_arguments")
+def test_gradient_descent_uses_lr_and_step_num(sub):
+    """gradient_descent takes exactly step_num steps of size lr (7 steps, lr=0.05)."""
+    target = np.array([1.0, -2.0, 0.5])
+    got = sub.gradient_descent(
+        worker_function("lambda x: np.sum((x - np.array([1.0, -2.0, 0.5]))**2)"),
+        np.zeros(3), lr=0.05, step_num=7)
+    assert_close(got, target * (1 - 0.9**7), rtol=1e-5, atol=1e-9, what="the final x")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("gradient_descent")
+def test_gradient_descent_matches_reference(sub, ref, rng):
+    """gradient_descent agrees with the reference on a 2-D start and a non-quadratic f."""
+    source = "lambda x: np.sum(x**4) / 4 + np.sum(x**2) / 2 + np.sum(x)"
+    init = rng.uniform(-2, 2, size=(2, 2))
+    expected = ref.gradient_descent(local(source), init.copy(), lr=0.1, step_num=30)
+    got = sub.gradient_descent(worker_function(source), init, lr=0.1, step_num=30)
+    assert_close(got, expected, rtol=1e-5, atol=1e-7, what="the final x")

@@ -1,0 +1,81 @@
+"""The comparison helper explains mismatches the way a teaching assistant would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.checks import assert_close
+from grader.checks.proxy import StudentFault
+
+
+def findings(got: object, expected: object, **kwargs: object) -> list[str]:
+    with pytest.raises(StudentFault) as info:
+        assert_close(got, expected, **kwargs)
+    return [key for key, _ in info.value.details["findings"]]
+
+
+def test_close_values_pass() -> None:
+    assert_close(np.array([1.0, 2.0 + 1e-9]), [1.0, 2.0])
+    assert_close(np.float64(0.5), 0.5)
+
+
+def test_none_means_a_missing_return() -> None:
+    assert findings(None, [1.0]) == ["cmp_none"]
+
+
+def test_shape_and_transpose() -> None:
+    x = np.arange(6.0).reshape(2, 3)
+    assert findings(x.T, x) == ["cmp_shape", "cmp_transposed"]
+    assert findings(x.ravel(), x) == ["cmp_shape", "cmp_reshape"]
+    assert findings(np.ones(4), 1.0) == ["cmp_shape", "cmp_not_reduced"]
+
+
+def test_constant_broadcast_does_not_pass() -> None:
+    assert findings(np.float64(1 / 3), np.full(3, 1 / 3)) == ["cmp_shape"]
+
+
+def test_nan_and_inf_are_named() -> None:
+    assert findings(np.array([np.nan, 1.0]), [0.5, 1.0]) == ["cmp_nan"]
+    assert findings(np.array([np.inf, 1.0]), [0.5, 1.0]) == ["cmp_inf"]
+
+
+def test_constant_factor_and_batch_size() -> None:
+    e = np.array([0.5, 1.5, 2.0])
+    assert findings(e * 2, e) == ["cmp_values", "cmp_factor"]
+    assert findings(e * 4, e, batch_size=4) == ["cmp_values", "cmp_factor", "cmp_factor_batch"]
+    assert findings(-e, e) == ["cmp_values", "cmp_sign"]
+    assert findings(e + 0.3, e) == ["cmp_values", "cmp_offset"]
+
+
+def test_wrong_normalisation_axis_is_recognised() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 5))
+    e = np.exp(a)
+    rows = e / e.sum(axis=1, keepdims=True)
+    assert findings(e / e.sum(), rows)[-1] == "cmp_axis_row"
+    assert findings(e / e.sum(axis=0, keepdims=True), rows)[-1] == "cmp_axis_mixed"
+
+
+def test_square_transpose_is_recognised() -> None:
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert findings(x.T, x) == ["cmp_values", "cmp_transposed"]
+
+
+def test_integer_result_where_floats_expected() -> None:
+    assert "cmp_dtype" in findings(np.array([0, 1]), np.array([0.2, 0.8]))
+
+
+def test_non_numeric_values_are_refused() -> None:
+    assert findings("0.5", 0.5) == ["cmp_not_array"]
+    assert findings(np.array(["a"]), ["a"]) == ["cmp_dtype"]
+
+
+def test_side_by_side_table_centres_on_the_worst_entry() -> None:
+    e = np.zeros(20)
+    g = e.copy()
+    g[15] = 1.0
+    with pytest.raises(StudentFault) as info:
+        assert_close(g, e)
+    table = info.value.details["table"]
+    assert len(table) == 6 and {"index": "[15]", "expected": "0", "got": "1"} in table

@@ -1,0 +1,153 @@
+"""Grading one submission end to end on a toy exercise: results, messages, robustness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TOY_SOLUTION
+
+from grader.grading import grade
+from grader.worker.client import Limits
+
+FAST = Limits(call_seconds=3, load_seconds=5)
+
+
+def by_id(result):
+    return {c.id: c for c in result.checks}
+
+
+def test_reference_earns_full_marks(toy) -> None:
+    exercise, _ = toy
+    result = grade(exercise, exercise.reference, limits=FAST)
+    assert [c.status for c in result.checks] == ["passed"] * 6
+    assert result.score == result.max_score == 9
+    checks = by_id(result)
+    assert checks["test_softmax_large"].title == "softmax: large inputs"
+    assert checks["test_softmax_vs_reference"].visibility == "hidden"
+    assert checks["test_softmax_vs_reference"].data == {"largest": checks[
+        "test_softmax_vs_reference"].data["largest"]}
+
+
+def test_stub_fails_every_check_as_not_implemented(toy) -> None:
+    exercise, _ = toy
+    result = grade(exercise, exercise.stub, limits=FAST)
+    assert result.score == 0
+    checks = by_id(result)
+    assert "not implemented yet" in checks["test_softmax_large"].message
+    assert checks["test_softmax_large"].hint == ""
+    assert "`Scale` is not defined" in checks["test_layer"].message
+
+
+def test_overflowing_softmax_gets_the_hint_and_hidden_stays_quiet(toy) -> None:
+    exercise, submission = toy
+    path = submission("def softmax(a):\n    e = np.exp(a)\n    return e / e.sum(axis=-1, keepdims=True)\n")
+    checks = by_id(grade(exercise, path, limits=FAST))
+    assert checks["test_softmax_large"].status == "failed"
+    assert "nan" in checks["test_softmax_large"].message
+    assert checks["test_softmax_large"].hint == "Subtract the max."
+    hidden = checks["test_softmax_vs_reference"]
+    assert hidden.status == "failed" and hidden.hint == "Subtract the max."
+    assert hidden.message == "" and hidden.table is None and hidden.output == ""
+    assert checks["test_softmax_rows"].status == "passed"
+
+
+def test_korean_feedback(toy) -> None:
+    exercise, submission = toy
+    path = submission("def softmax(a):\n    e = np.exp(a)\n    return e / e.sum()\n")
+    checks = by_id(grade(exercise, path, limits=FAST, lang="ko"))
+    assert checks["test_softmax_large"].hint == "최댓값을 빼세요."
+    assert "nan" in checks["test_softmax_large"].message and "위치" in checks[
+        "test_softmax_large"].message
+
+
+def test_input_mutation_is_reported(toy) -> None:
+    exercise, submission = toy
+    path = submission("def softmax(a):\n    a -= a.max(axis=-1, keepdims=True)\n"
+                      "    np.exp(a, out=a)\n    a /= a.sum(axis=-1, keepdims=True)\n    return a\n")
+    checks = by_id(grade(exercise, path, limits=FAST))
+    assert checks["test_softmax_rows"].status == "failed"
+    assert "changed its input" in checks["test_softmax_rows"].message
+
+
+def test_misspelled_names_are_pointed_out(toy) -> None:
+    exercise, submission = toy
+    code = TOY_SOLUTION.replace("def softmax", "def soft_max").replace("def forward",
+                                                                       "def foward")
+    checks = by_id(grade(exercise, submission(code, base=False), limits=FAST))
+    assert "but `soft_max` is" in checks["test_softmax_large"].message
+    assert "there is no `forward`, but there is `foward`" in checks["test_layer"].message
+
+
+def test_removed_numpy_alias_is_explained(toy) -> None:
+    exercise, submission = toy
+    path = submission("def total(x):\n    return x.astype(np.float).sum()\n")
+    checks = by_id(grade(exercise, path, limits=FAST))
+    assert "np.float" in checks["test_seeded_noise"].message
+    assert "NumPy 1.24" in checks["test_seeded_noise"].message
+
+
+def test_name_set_only_by_skipped_top_level_code(toy) -> None:
+    exercise, submission = toy
+    path = submission("scale = np.ones(3) * load_factor()\n"
+                      "def total(x):\n    return x.sum() * scale.sum() / 3\n")
+    checks = by_id(grade(exercise, path, limits=FAST))
+    message = checks["test_seeded_noise"].message
+    assert "`scale`" in message and "top-level code that grading does not run" in message
+
+
+def test_crash_and_timeout_fail_only_their_checks(toy) -> None:
+    exercise, submission = toy
+    path = submission("import os, time\n"
+                      "def apply(f, x):\n    while True:\n        pass\n"
+                      "def noise(n):\n    os._exit(3)\n")
+    result = grade(exercise, path, limits=Limits(call_seconds=1, load_seconds=5))
+    checks = by_id(result)
+    assert "did not finish within 2 s" in checks["test_apply"].message
+    assert "stopped the Python process" in checks["test_seeded_noise"].message
+    assert "exited with status 3" in checks["test_seeded_noise"].message
+    passed = {c.id for c in result.checks if c.status == "passed"}
+    assert passed == {"test_softmax_large", "test_softmax_rows", "test_layer",
+                      "test_softmax_vs_reference"}
+
+
+def test_output_is_captured_and_capped(toy) -> None:
+    exercise, submission = toy
+    path = submission("def apply(f, x):\n    print('x' * 200000)\n    return 0.0\n")
+    check = by_id(grade(exercise, path, limits=FAST))["test_apply"]
+    assert check.status == "failed"
+    assert len(check.output) <= 4000 and "more bytes of output not kept" in check.output
+
+
+def test_syntax_error_and_unreadable_file(toy, tmp_path: Path) -> None:
+    exercise, submission = toy
+    path = submission(TOY_SOLUTION.replace("def softmax(a):", "def softmax(a)"), base=False)
+    result = grade(exercise, path, limits=FAST)
+    assert any("syntax error" in n for n in result.notes)
+    assert by_id(result)["test_layer"].status == "passed"
+    assert "syntax error" in by_id(result)["test_softmax_large"].message
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{")
+    result = grade(exercise, broken, limits=FAST)
+    assert result.score == 0 and all("could not be read" in c.message for c in result.checks
+                                     if c.visibility == "public")
+
+
+def test_a_bug_in_a_check_is_an_error_not_a_failure(toy) -> None:
+    exercise, _ = toy
+    bad = exercise.public_checks / "test_broken.py"
+    bad.write_text("import pytest\n\n@pytest.mark.points(1)\ndef test_oops(sub):\n"
+                   "    return 1 / 0\n\n@pytest.mark.points(1)\ndef test_peeks(ref):\n    pass\n")
+    checks = by_id(grade(exercise, exercise.reference, limits=FAST))
+    assert checks["test_oops"].status == "error" and checks["test_oops"].points == 0
+    assert "ZeroDivisionError" in checks["test_oops"].message
+    assert checks["test_peeks"].status == "error"
+
+
+def test_gradescope_form(toy) -> None:
+    exercise, submission = toy
+    result = grade(exercise, submission("def softmax(a):\n    return a\n"), limits=FAST)
+    gs = result.to_gradescope()
+    assert gs["score"] == result.score
+    hidden = [t for t in gs["tests"] if t["visibility"] == "after_published"]
+    assert hidden and all(t["output"] in ("", "Hint: Subtract the max.") for t in hidden)
+    assert {t["status"] for t in gs["tests"]} <= {"passed", "failed"}
