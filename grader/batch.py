@@ -81,6 +81,8 @@ def grade_class(exercise: Exercise, jobs: list[Job], out: Path, *, workers: int 
                 limits: Limits | None = None, lang: str = "en",
                 on_result: Callable[[SubmissionResult], None] | None = None) -> list[Job]:
     """Grade the jobs not graded yet into ``out/<student>/results.json``; returns them."""
+    for stale in out.glob("*/.*.tmp"):  # left by a run killed mid-write
+        stale.unlink(missing_ok=True)
     todo = [j for j in jobs if force or not (out / j.student / RESULTS).is_file()]
     options = {"launcher": launcher, "limits": limits, "lang": lang}
     for result in _run_jobs(exercise, todo, options, max(1, workers)):

@@ -72,7 +72,8 @@ def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
         data=outcome.data)
     if status == PASSED:
         return check
-    quiet = isinstance(error, StudentFault) and error.key in QUIET_FAULTS
+    check.fault = error.key if isinstance(error, StudentFault) else ""
+    quiet = check.fault in QUIET_FAULTS
     check.hint_key = "" if quiet else hint_key
     check.hint = "" if quiet else exercise.hint(hint_key, lang)
     if status == ERROR:

@@ -41,13 +41,13 @@ def write_gradescope_zip(course: Course, exercise: Exercise, out: Path) -> None:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             zf.writestr(info, text)
-        zf.write(TEMPLATES / "pyproject.toml", "source/pyproject.toml")
-        zf.write(TEMPLATES / "STUDENT_README.md", "source/README.md")
-        folders = [(_engine_root(), Path("source/grader")),
-                   (exercise.assignment_dir, Path("source/course/assignments") / exercise.name)]
+        zf.write(TEMPLATES / "pyproject.toml", "pyproject.toml")
+        zf.write(TEMPLATES / "STUDENT_README.md", "README.md")
+        folders = [(_engine_root(), Path("grader")),
+                   (exercise.assignment_dir, Path("course/assignments") / exercise.name)]
         if exercise.solution_dir is not None:
             folders.append((exercise.solution_dir,
-                            Path("source/course/solutions") / exercise.name))
+                            Path("course/solutions") / exercise.name))
         for folder, prefix in folders:
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:

@@ -29,6 +29,7 @@ class CheckResult:
     message: str = ""
     hint: str = ""
     hint_key: str = ""
+    fault: str = ""  # what went wrong in student code: timeout, crashed, not_implemented...
     duration: float = 0.0
     table: list[dict[str, str]] | None = None
     output: str = ""

@@ -100,19 +100,21 @@ def check_variant(exercise: Exercise, variant: Variant, **options: object) -> Ve
 
 def check_texts(exercise: Exercise, results: list[SubmissionResult]) -> Verdict:
     """Every check has a title and every hint a student can get exists in every language."""
-    missing = []
-    for result in results:
-        for check in result.checks:
-            entry = exercise.texts["checks"].get(check.id, {}).get("title")
-            if not isinstance(entry, dict) or any(not entry.get(lang) for lang in LANGUAGES):
-                missing.append(f"title of {check.id}")
-            if check.hint_key:
-                hint = exercise.texts["hints"].get(check.hint_key)
-                if not isinstance(hint, dict) or any(not hint.get(lang) for lang in LANGUAGES):
-                    missing.append(f"hint {check.hint_key}")
-    missing = sorted(set(missing))
+    from grader.checks.listing import list_checks
+
+    checks = list_checks(exercise)
+    hint_keys = {c.hint_key for c in checks} | set(exercise.texts["hints"])
+    hint_keys |= {c.hint_key for r in results for c in r.checks if c.hint_key}
+    missing = [f"title of {c.id}" for c in checks
+               if not _in_every_language(exercise.texts["checks"].get(c.id, {}).get("title"))]
+    missing += [f"hint {key}" for key in sorted(hint_keys)
+                if not _in_every_language(exercise.texts["hints"].get(key))]
     return Verdict(exercise.name, "titles and hints exist in " + "/".join(LANGUAGES),
                    not missing, ", ".join(missing))
+
+
+def _in_every_language(entry: object) -> bool:
+    return isinstance(entry, dict) and all(entry.get(lang) for lang in LANGUAGES)
 
 
 def validate(exercise: Exercise, **options: object) -> Iterator[Verdict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.plugin import pytest_args
+from grader.checks.plugin import run_pytest
 from grader.course import Exercise
 
 
@@ -16,6 +16,7 @@ class CheckInfo:
     id: str
     points: float
     visibility: str
+    hint_key: str
 
 
 class _Collector:
@@ -27,16 +28,18 @@ class _Collector:
         for item in items:
             check_id = getattr(item, "originalname", None) or item.name
             points = item.get_closest_marker("points")
+            hint = item.get_closest_marker("hint")
             hidden = self.hidden_dir is not None and Path(item.path).resolve().is_relative_to(
                 self.hidden_dir)
             self.checks.setdefault(check_id, CheckInfo(
                 check_id, float(points.args[0]) if points and points.args else 0.0,
-                "hidden" if hidden else "public"))
+                "hidden" if hidden else "public", str(hint.args[0]) if hint and hint.args
+                else check_id))
 
 
 def list_checks(exercise: Exercise) -> list[CheckInfo]:
     paths = [exercise.public_checks] + ([exercise.hidden_checks] if exercise.hidden_checks
                                         else [])
     collector = _Collector(exercise.hidden_checks)
-    pytest.main([*pytest_args(paths), "--collect-only"], plugins=[collector])
+    run_pytest(paths, collector, "--collect-only")
     return list(collector.checks.values())

@@ -18,6 +18,7 @@ from grader.checks.proxy import Connection, StudentFault, Submission
 from grader.worker.client import WorkerUnavailable
 
 DEFAULT_CALL_SECONDS = 10.0
+NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 class GraderFault(Exception):
@@ -154,12 +155,21 @@ def pytest_args(paths: list[Path]) -> list[str]:
     ]
 
 
-def run_pytest(paths: list[Path], plugin: GraderPlugin) -> int:
-    """Run the check files with pytest in this process; pytest's own output is discarded."""
-    saved = sys.stdout
+def run_pytest(paths: list[Path], plugin: object, *extra: str) -> int:
+    """Run the check files with pytest in this process; pytest's own output is discarded.
+
+    Installed pytest plugins are not loaded: checks need only this one, and each plugin
+    costs start-up time that a student waits for.
+    """
+    saved_stdout, saved_env = sys.stdout, os.environ.get(NO_AUTOLOAD)
+    os.environ[NO_AUTOLOAD] = "1"
     try:
         with open(os.devnull, "w") as quiet:
             sys.stdout = quiet
-            return int(pytest.main(pytest_args(paths), plugins=[plugin]))
+            return int(pytest.main([*pytest_args(paths), *extra], plugins=[plugin]))
     finally:
-        sys.stdout = saved
+        sys.stdout = saved_stdout
+        if saved_env is None:
+            os.environ.pop(NO_AUTOLOAD, None)
+        else:
+            os.environ[NO_AUTOLOAD] = saved_env

@@ -110,6 +110,24 @@ class OutputTap:
         self._thread.join(timeout)
 
 
+@dataclass(frozen=True)
+class Launch:
+    """One start of a worker: the command, and descriptors the child inherits.
+
+    The caller passes ``pass_fds`` to the child and closes them after the start.
+    """
+
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+
+    def close(self) -> None:
+        for fd in self.pass_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Launcher:
     """How a worker process is started. The sandbox module provides stricter launchers."""
 
@@ -117,6 +135,25 @@ class Launcher:
 
     def command(self, argv: list[str], workdir: Path) -> list[str]:
         return argv
+
+    def prepare(self, argv: list[str], workdir: Path) -> Launch:
+        """The command for one start (a launcher may open descriptors it refers to)."""
+        return Launch(self.command(argv, workdir))
+
+    def worker_paths(self) -> list[str]:
+        """The import paths of grader and NumPy as the worker sees them."""
+        return import_paths()
+
+    def exit_code(self, code: int) -> int:
+        """The worker's exit status from the launched command's (negative: a signal)."""
+        return code
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """Kill everything the launched command started (the caller then reaps ``proc``)."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def environment(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
@@ -164,35 +201,55 @@ class Worker:
         self._workdir = Path(tempfile.mkdtemp(prefix="grader-worker-"))
         parent, child = socket.socketpair()
         boot = ("import sys; sys.path[:0] = %r; from grader.worker.server import main; main()"
-                % import_paths())
+                % self.launcher.worker_paths())
         argv = [sys.executable, "-I", "-S", "-c", boot, str(child.fileno()),
                 str(self.limits.message_bytes), json.dumps(asdict(self.limits))]
+        launch = self.launcher.prepare(argv, self._workdir)
         try:
             self._proc = subprocess.Popen(
-                self.launcher.command(argv, self._workdir), cwd=self._workdir,
+                launch.argv, cwd=self._workdir,
                 env=self.launcher.environment(), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(child.fileno(),),
-                start_new_session=True)
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(child.fileno(), *launch.pass_fds), start_new_session=True)
         except OSError as exc:
             parent.close()
             raise WorkerUnavailable(f"could not start the worker: {exc}") from exc
         finally:
             child.close()
+            launch.close()
         self.starts += 1
         self.generation += 1
         self.output = OutputTap(self._proc.stdout, self.limits.output_bytes)
         self._channel = Channel(parent, self.limits.message_bytes)
+        self._await_ready()
         self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
                                           self.limits.load_seconds)
         return self.load_report
 
+    def _await_ready(self) -> None:
+        """Wait for the worker's greeting, sent before any student code can run.
+
+        Until then a failure is the grader's (sandbox, interpreter, limits), not the student's.
+        """
+        assert self._channel is not None and self._proc is not None
+        try:
+            hello, _ = self._channel.receive(time.monotonic() + self.limits.load_seconds)
+            if hello.get("ready") is not True:
+                raise ProtocolError("no greeting")
+            return
+        except TimeoutError:
+            reason = f"no greeting within {self.limits.load_seconds:g} s"
+        except (EOFError, OSError, ProtocolError) as exc:
+            reason = str(exc) or type(exc).__name__
+        self.stop()
+        tail = self.output.text()[-1500:].strip() if self.output else ""
+        raise WorkerUnavailable(f"the worker ({self.launcher.mode}) could not start: {reason}"
+                                + (f"\n{tail}" if tail else ""))
+
     def stop(self) -> None:
         """Kill the whole process group and forget it; safe to call at any time."""
         if self._proc is not None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            self.launcher.kill(self._proc)
             self._proc.wait()
             if self.output is not None:
                 self.output.join(1.0)
@@ -260,6 +317,8 @@ class Worker:
             code = self._proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             code = None
+        if code is not None:
+            code = self.launcher.exit_code(code)
         if code is None:
             description = "the worker stopped answering"
         elif code < 0:
@@ -271,5 +330,5 @@ class Worker:
         return WorkerDied(description, tail)
 
 
-__all__ = ["BadReply", "CallTimedOut", "Handle", "Launcher", "Limits", "StudentError",
+__all__ = ["BadReply", "CallTimedOut", "Handle", "Launch", "Launcher", "Limits", "StudentError",
            "Worker", "WorkerDied", "WorkerFailure", "WorkerUnavailable"]

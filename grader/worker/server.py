@@ -186,7 +186,9 @@ def main() -> None:
     apply_limits(json.loads(sys.argv[3]))
     sock = socket.socket(fileno=fd)
     sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
-    serve(Channel(sock, max_bytes))
+    channel = Channel(sock, max_bytes)
+    channel.send({"ready": True})  # before any student code: later failures are the student's
+    serve(channel)
 
 
 if __name__ == "__main__":

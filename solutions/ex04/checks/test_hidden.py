@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, assert_inputs_unchanged, worker_function
+from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
 
 
 def local(source):
@@ -83,7 +83,8 @@ def test_numerical_gradient_0d(sub):
 @pytest.mark.hint("gradient_restore")
 def test_numerical_gradient_non_separable(sub, rng):
     """numerical_gradient of a function mixing all elements (sum(x)^2 + sum(x^3)), 1-D x."""
-    x = rng.uniform(-1, 1, size=6)
+    # -2.3, 3.7, 5.9: values that x + h - 2h + h does not give back exactly
+    x = np.concatenate([rng.uniform(-1, 1, size=3), [-2.3, 3.7, 5.9]])
     got = assert_inputs_unchanged(
         sub.numerical_gradient, worker_function("lambda x: np.sum(x)**2 + np.sum(x**3)"), x)
     assert_close(got, 2 * np.sum(x) + 3 * x**2, rtol=1e-6, atol=1e-7,
@@ -109,6 +110,7 @@ def test_gradient_descent_uses_lr_and_step_num(sub):
     got = sub.gradient_descent(
         worker_function("lambda x: np.sum((x - np.array([1.0, -2.0, 0.5]))**2)"),
         np.zeros(3), lr=0.05, step_num=7)
+    check_direction(got, lambda x: np.sum((x - target) ** 2), np.zeros(3))
     assert_close(got, target * (1 - 0.9**7), rtol=1e-5, atol=1e-9, what="the final x")
 
 
@@ -120,4 +122,17 @@ def test_gradient_descent_matches_reference(sub, ref, rng):
     init = rng.uniform(-2, 2, size=(2, 2))
     expected = ref.gradient_descent(local(source), init.copy(), lr=0.1, step_num=30)
     got = sub.gradient_descent(worker_function(source), init, lr=0.1, step_num=30)
+    check_direction(got, local(source), init)
     assert_close(got, expected, rtol=1e-5, atol=1e-7, what="the final x")
+
+
+def check_direction(got, f, start):
+    """Fail with a precise hint when the result is a pair or went uphill."""
+    if isinstance(got, tuple) and len(got) == 2:
+        raise Mistake("gradient_descent returned a pair (like the book's version that also "
+                      "returns the history); return only the final x.", hint="gd_arguments")
+    if isinstance(got, np.ndarray) and got.shape == start.shape:
+        with np.errstate(all="ignore"):
+            if not np.all(np.isfinite(got)) or f(got) > f(start):
+                raise Mistake("gradient_descent ended where f is larger than at the start: "
+                              "it climbed instead of descending.", hint="gd_direction")

@@ -1,0 +1,506 @@
+"""Self-contained HTML reports: one per student and one per class.
+
+Both are rendered from :class:`~grader.results.SubmissionResult` objects with Jinja2 templates
+(autoescaped: everything a submission printed or raised is shown as text, never as markup).
+Plots are inline SVG drawn here, so a report opens offline and needs no script at all.
+
+What a hidden check may show is decided here, not in the templates: its title, points, status,
+hint and the few training figures in :data:`TRAINING_KEYS` (the student's own numbers). Its
+message, mismatch table and output never reach the template, whatever the result holds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+from itertools import count
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
+
+from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
+from grader.text import DEFAULT_LANG, choose_lang, message, pick, read_toml
+
+HERE = Path(__file__).parent
+
+#: Keys of ``CheckResult.data`` the student report draws, for public and hidden checks alike.
+TRAINING_KEYS = ("loss_curve", "test_accuracy", "data_source")
+#: How many submissions the summary lists as the slowest.
+SLOWEST = 5
+#: Score histogram: bins of this many percent of the maximum score.
+BIN_PERCENT = 10
+
+STATUS_ICONS = {PASSED: "✓", FAILED: "✗", ERROR: "!"}
+
+_ids = count(1)
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+@cache
+def _labels() -> dict[str, Any]:
+    return read_toml(HERE / "labels.toml")
+
+
+def label(key: str, lang: str, **fields: Any) -> str:
+    """A UI string of the report in ``lang`` (labels.toml), formatted with ``fields``."""
+    template = pick(_labels().get(key, key), lang)
+    if not fields:
+        return template
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def fmt_num(value: float, digits: int = 3) -> str:
+    """A number as people write it: 2 not 2.0, 1.5, 0.333."""
+    if not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{digits}g}" if abs(value) < 1 else f"{round(value, 2):g}"
+
+
+def fmt_percent(value: float) -> str:
+    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: Any) -> Markup:
+    """Escaped ``text`` in which `backquoted` spans (as messages and hints write code) become
+    <code>; the spans are escaped before they are wrapped, so nothing else becomes markup."""
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
+def breakable(text: Any) -> Markup:
+    """Escaped ``text`` that may wrap after ``_`` or ``-`` (long ids like KIM_MINJUN_20231205)."""
+    return Markup(re.sub(r"([_-])", r"\1<wbr>", str(escape(text))))
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = fmt_num
+    env.filters["percent"] = fmt_percent
+    env.filters["code"] = inline_code
+    env.filters["wbr"] = breakable
+    return env
+
+
+def _render(template: str, lang: str, **context: Any) -> str:
+    def text(key: str, **fields: Any) -> str:
+        return label(key, lang, **fields)
+
+    return _environment().get_template(template).render(lang=lang, L=text, **context)
+
+
+# -- SVG plots ----------------------------------------------------------------------------------
+
+def nice_ticks(low: float, high: float, target: int = 5,
+               integer: bool = False) -> tuple[float, float, list[float]]:
+    """Round axis limits enclosing [low, high] and the ticks between them (1-2-2.5-5 steps)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    if high <= low:
+        pad = abs(low) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    raw = (high - low) / max(target, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
+    start = math.floor(low / step + 1e-9) * step
+    stop = math.ceil(high / step - 1e-9) * step
+    ticks = [round(start + i * step, 12) for i in range(round((stop - start) / step) + 1)]
+    return start, stop, ticks
+
+
+def _svg_id(prefix: str) -> str:
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '-', prefix)[:40]}-{next(_ids)}"
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:.6g}"
+
+
+# Geometry shared by both plots (SVG user units; the SVG scales to the width of its box).
+PLOT_W, PLOT_H = 440, 260
+MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 56, 14, 14, 46
+AXIS, GRID, LINE, BAR = "#59636e", "#d1d9e0", "#0b5cad", "#3b6fb6"
+FONT = 'font-size="12" fill="#1f2328"'
+
+
+def _svg_open(svg_id: str, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PLOT_W} {PLOT_H}" role="img" '
+        f'aria-labelledby="{svg_id}-t {svg_id}-d" class="plot" focusable="false">',
+        f'<title id="{svg_id}-t">{escape(title)}</title>',
+        f'<desc id="{svg_id}-d">{escape(desc)}</desc>',
+        f'<rect width="{PLOT_W}" height="{PLOT_H}" fill="#ffffff"/>',
+    ]
+
+
+def _svg_axes(x_label: str, y_label: str, y_ticks: list[float], y_of: Any) -> list[str]:
+    left, right = MARGIN_L, PLOT_W - MARGIN_R
+    top, bottom = MARGIN_T, PLOT_H - MARGIN_B
+    parts = []
+    for tick in y_ticks:
+        y = y_of(tick)
+        parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
+                     f'{escape(_tick_text(tick))}</text>')
+    parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="{AXIS}"/>')
+    parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{AXIS}"/>')
+    parts.append(f'<text x="{(left + right) / 2:.1f}" y="{PLOT_H - 8}" text-anchor="middle" '
+                 f'{FONT} font-weight="600">{escape(x_label)}</text>')
+    middle = (top + bottom) / 2
+    parts.append(f'<text x="14" y="{middle:.1f}" text-anchor="middle" {FONT} font-weight="600" '
+                 f'transform="rotate(-90 14 {middle:.1f})">{escape(y_label)}</text>')
+    return parts
+
+
+def _thin(points: list[tuple[int, float]], buckets: int) -> list[tuple[int, float]]:
+    """At most about 2 * ``buckets`` points keeping each bucket's lowest and highest value."""
+    if len(points) <= 2 * buckets:
+        return points
+    size = len(points) / buckets
+    kept: list[tuple[int, float]] = []
+    for b in range(buckets):
+        chunk = points[int(b * size):int((b + 1) * size)]
+        if chunk:
+            low, high = min(chunk, key=lambda p: p[1]), max(chunk, key=lambda p: p[1])
+            kept += sorted({low, high})
+    return kept
+
+
+def line_plot_svg(values: Sequence[float], *, title: str, desc: str, x_label: str,
+                  y_label: str, id_prefix: str = "plot") -> Markup:
+    """An inline SVG line chart of ``values`` against their index; gaps where not finite."""
+    points = [(i, v) for i, v in enumerate(values)]
+    finite = [v for _, v in points if math.isfinite(v)]
+    if not finite:
+        return Markup("")
+    svg_id = _svg_id(id_prefix)
+    low, high = min(finite), max(finite)
+    if low >= 0:
+        low = 0.0  # losses are drawn from zero so that "how far down" reads honestly
+    y0, y1, y_ticks = nice_ticks(low, high)
+    x0, x1, x_ticks = nice_ticks(0, max(len(values) - 1, 1), target=6, integer=True)
+    left, right = MARGIN_L, PLOT_W - MARGIN_R
+    top, bottom = MARGIN_T, PLOT_H - MARGIN_B
+
+    def x_of(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (right - left)
+
+    def y_of(y: float) -> float:
+        return bottom - (y - y0) / (y1 - y0) * (bottom - top)
+
+    parts = _svg_open(svg_id, title, desc)
+    parts += _svg_axes(x_label, y_label, y_ticks, y_of)
+    for tick in x_ticks:
+        x = x_of(tick)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}" '
+                     f'stroke="{AXIS}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" {FONT}>'
+                     f'{escape(_tick_text(tick))}</text>')
+    segments: list[list[tuple[int, float]]] = [[]]
+    for i, v in points:
+        if math.isfinite(v):
+            segments[-1].append((i, v))
+        elif segments[-1]:
+            segments.append([])
+    path = []
+    for segment in segments:
+        for n, (i, v) in enumerate(_thin(segment, right - left)):
+            path.append(f"{'M' if n == 0 else 'L'}{x_of(i):.1f} {y_of(v):.1f}")
+    parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{LINE}" stroke-width="2" '
+                 f'stroke-linejoin="round" stroke-linecap="round"/>')
+    if len(finite) == 1:
+        i, v = next(p for p in points if math.isfinite(p[1]))
+        parts.append(f'<circle cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3" fill="{LINE}"/>')
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
+
+
+def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, desc: str,
+                  x_label: str, y_label: str, id_prefix: str = "hist") -> Markup:
+    """An inline SVG histogram: ``counts[i]`` items between ``edges[i]`` and ``edges[i + 1]``."""
+    svg_id = _svg_id(id_prefix)
+    _, y1, y_ticks = nice_ticks(0, max(max(counts, default=0), 1), target=4, integer=True)
+    left, right = MARGIN_L, PLOT_W - MARGIN_R
+    top, bottom = MARGIN_T + 6, PLOT_H - MARGIN_B
+    width = (right - left) / max(len(counts), 1)
+
+    def y_of(y: float) -> float:
+        return bottom - y / y1 * (bottom - top)
+
+    parts = _svg_open(svg_id, title, desc)
+    parts += _svg_axes(x_label, y_label, y_ticks, y_of)
+    for i, n in enumerate(counts):
+        x = left + i * width
+        if n:
+            parts.append(f'<rect x="{x + 2:.1f}" y="{y_of(n):.1f}" width="{width - 4:.1f}" '
+                         f'height="{bottom - y_of(n):.1f}" fill="{BAR}" rx="2"/>')
+            parts.append(f'<text x="{x + width / 2:.1f}" y="{y_of(n) - 4:.1f}" '
+                         f'text-anchor="middle" {FONT} font-weight="600">{n}</text>')
+    for i, edge in enumerate(edges):
+        x = left + i * width
+        minor = ' class="minor"' if i % 2 and len(edges) > 6 else ""  # hidden on phones
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}" '
+                     f'stroke="{AXIS}"/>')
+        parts.append(f'<text{minor} x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" {FONT}>'
+                     f'{escape(_tick_text(edge))}</text>')
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
+
+
+# -- student report -----------------------------------------------------------------------------
+
+def _status(status: str, lang: str) -> dict[str, str]:
+    status = status if status in STATUS_ICONS else ERROR
+    return {"status": status, "status_label": label(status, lang), "icon": STATUS_ICONS[status]}
+
+
+def _floats(values: Any) -> list[float] | None:
+    if not isinstance(values, (list, tuple)) or not values:
+        return None
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            out.append(math.nan)
+    return out
+
+
+def _accuracy_text(value: Any) -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value * 100:.1f}%" if 0 <= value <= 1 else f"{value:.1f}%"
+
+
+def _training_view(check: CheckResult, lang: str) -> dict[str, Any] | None:
+    data = check.data if isinstance(check.data, dict) else {}
+    losses = _floats(data.get("loss_curve"))
+    accuracy = data.get("test_accuracy")
+    source = data.get("data_source")
+    if losses is None and accuracy is None and not source:
+        return None
+    view: dict[str, Any] = {"plot": Markup(""), "notes": [],
+                            "accuracy": None if accuracy is None else _accuracy_text(accuracy),
+                            "source": str(source) if source else ""}
+    if losses is not None:
+        finite = [v for v in losses if math.isfinite(v)]
+        if finite:
+            desc = label("loss_desc", lang, count=len(losses), first=fmt_num(finite[0], 4),
+                         last=fmt_num(finite[-1], 4), low=fmt_num(min(finite), 4))
+            view["plot"] = line_plot_svg(
+                losses, title=f"{label('loss_curve', lang)}: {check.title}", desc=desc,
+                x_label=label("iteration", lang), y_label=label("loss", lang),
+                id_prefix=f"loss-{check.id}")
+        else:
+            view["notes"].append(label("loss_empty", lang))
+        if finite and len(finite) < len(losses):
+            view["notes"].append(label("loss_nonfinite", lang, count=len(losses) - len(finite)))
+    return view
+
+
+def _table_rows(table: Any) -> list[dict[str, Any]]:
+    rows = []
+    for row in table if isinstance(table, list) else []:
+        if isinstance(row, dict):
+            expected, got = str(row.get("expected", "")), str(row.get("got", ""))
+            rows.append({"index": str(row.get("index", "")), "expected": expected, "got": got,
+                         "differs": expected != got})
+    return rows
+
+
+def check_view(check: CheckResult, lang: str) -> dict[str, Any]:
+    """What the student report shows of one check (hidden checks: never message/table/output)."""
+    public = check.visibility == "public"
+    view: dict[str, Any] = {
+        "id": check.id, "title": check.title or check.id, "public": public,
+        "visibility_label": label("public" if public else "hidden", lang),
+        "points": label("points_value", lang, points=fmt_num(check.points),
+                        max=fmt_num(check.max_points)),
+        "hint": check.hint if check.status != PASSED else "",
+        "message": "", "table": [], "output": "", "output_lines": 0, "grader_error": False,
+        **_status(check.status, lang),
+    }
+    if public:
+        view["message"] = check.message
+        view["table"] = _table_rows(check.table)
+        view["output"] = check.output
+        view["output_lines"] = _line_count(check.output)
+    elif check.status == ERROR:
+        view["grader_error"] = True
+    view["training"] = _training_view(check, lang)
+    return view
+
+
+def render_student_report(result: SubmissionResult, *, title: str) -> str:
+    """The HTML report of one submission, in the student's language (``result.lang``)."""
+    lang = choose_lang(result.lang)
+    checks = [check_view(c, lang) for c in result.checks]
+    tally = Counter(c.status if c.status in STATUS_ICONS else ERROR for c in result.checks)
+    max_score = result.max_score
+    percent = 100 * result.score / max_score if max_score > 0 else 0.0
+    return _render(
+        "student.html.j2", lang, title=title, result=result, checks=checks,
+        score=fmt_num(result.score), max_score=fmt_num(max_score),
+        percent=max(0.0, min(100.0, percent)),
+        passed=tally[PASSED], failed=tally[FAILED], errors=tally[ERROR],
+        hidden=sum(1 for c in result.checks if c.visibility != "public"),
+        public_only_note=message("public_only_note", lang),
+        duration=fmt_num(result.duration, 2))
+
+
+# -- class summary ------------------------------------------------------------------------------
+
+def timed_out(check: CheckResult) -> bool:
+    """Whether a check failed because student code ran past its time limit."""
+    return check.status != PASSED and check.fault == "timeout"
+
+
+def _percent(result: SubmissionResult) -> float:
+    return 100 * result.score / result.max_score if result.max_score > 0 else 0.0
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def score_histogram(percents: Iterable[float]) -> tuple[list[int], list[int]]:
+    """Counts per bin of BIN_PERCENT % (100 % falls in the last bin), and the bin edges."""
+    bins = 100 // BIN_PERCENT
+    counts = [0] * bins
+    for p in percents:
+        counts[min(max(int(p // BIN_PERCENT), 0), bins - 1)] += 1
+    return counts, [i * BIN_PERCENT for i in range(bins + 1)]
+
+
+def check_statistics(results: Sequence[SubmissionResult]) -> list[dict[str, Any]]:
+    """Every check with how often it failed and its most common hint, worst first."""
+    stats: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for check in result.checks:
+            entry = stats.setdefault(check.id, {
+                "id": check.id, "title": check.title or check.id,
+                "public": check.visibility == "public", "graded": 0, "failures": 0,
+                "hints": Counter()})
+            entry["graded"] += 1
+            if check.status != PASSED:
+                entry["failures"] += 1
+                if check.hint:
+                    entry["hints"][check.hint] += 1
+    rows = []
+    for entry in stats.values():
+        hints: Counter[str] = entry.pop("hints")
+        hint, times = hints.most_common(1)[0] if hints else ("", 0)
+        rate = 100 * entry["failures"] / entry["graded"] if entry["graded"] else 0.0
+        rows.append({**entry, "rate": rate, "hint": hint, "hint_count": times})
+    rows.sort(key=lambda r: (-r["rate"], -r["failures"], r["title"]))
+    return rows
+
+
+def summary_view(results: Sequence[SubmissionResult], lang: str) -> dict[str, Any]:
+    """Every number the class summary shows, computed from the results."""
+    percents = [_percent(r) for r in results]
+    maxima = {r.max_score for r in results}
+    same_max = maxima.pop() if len(maxima) == 1 else None
+
+    def show(values: list[float], pick_one: Any) -> str:
+        if not values:
+            return "—"
+        value = pick_one(values)
+        if same_max:
+            return f"{fmt_num(value * same_max / 100)} / {fmt_num(same_max)}"
+        return fmt_percent(round(value, 1))
+
+    counts, edges = score_histogram(percents)
+    ranges = [f"{edges[i]}–{edges[i + 1]}" for i in range(len(counts))]
+    desc = label("hist_desc", lang, count=len(results), bins="; ".join(
+        label("hist_bin", lang, range=r, count=n) for r, n in zip(ranges, counts, strict=True)))
+    histogram = histogram_svg(
+        counts, edges, title=label("score_distribution", lang), desc=desc,
+        x_label=label("score_axis", lang), y_label=label("count_axis", lang))
+
+    errored = []
+    timeouts = []
+    for r in results:
+        reasons = [_first_line(r.error)] if r.error else []
+        reasons += [f"{c.title}: {_first_line(c.message)}" if c.message else c.title
+                    for c in r.checks if c.status == ERROR]
+        if reasons or r.errored:
+            errored.append({"student": r.student, "reasons": reasons})
+        slow = [c.title for c in r.checks if timed_out(c)]
+        if slow:
+            timeouts.append({"student": r.student, "checks": slow})
+
+    slowest = sorted(results, key=lambda r: r.duration, reverse=True)[:SLOWEST]
+    sources: Counter[str] = Counter()
+    for r in results:
+        sources.update({str(c.data["data_source"]) for c in r.checks
+                        if isinstance(c.data, dict) and c.data.get("data_source")})
+    sandboxes = Counter(r.sandbox or label("unknown", lang) for r in results)
+    return {
+        "count": len(results),
+        "mean": show(percents, statistics.fmean),
+        "median": show(percents, statistics.median),
+        "lowest": show(percents, min), "highest": show(percents, max),
+        "full_marks": sum(1 for r in results if r.max_score > 0 and r.score >= r.max_score),
+        "histogram": histogram,
+        "bins": [{"range": r, "count": n} for r, n in zip(ranges, counts, strict=True)],
+        "checks": check_statistics(results),
+        "errored": errored, "timeouts": timeouts,
+        "slowest": [{"student": r.student, "duration": fmt_num(r.duration, 2),
+                     "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}"}
+                    for r in slowest],
+        "sources": sources.most_common(), "sandboxes": sandboxes.most_common(),
+        "exercises": sorted({r.exercise for r in results}),
+        "students": [{"student": r.student, "href": f"{quote(r.student, safe='')}/report.html",
+                      "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}",
+                      "percent": fmt_percent(round(_percent(r), 1)),
+                      "passed": sum(1 for c in r.checks if c.status == PASSED),
+                      "total": len(r.checks), "duration": fmt_num(r.duration, 2),
+                      "errored": r.errored}
+                     for r in sorted(results, key=lambda r: r.student)],
+    }
+
+
+def render_summary(results: list[SubmissionResult], *, title: str,
+                   lang: str | None = None) -> str:
+    """The class summary; its language is ``lang``, else the one most results were graded in."""
+    if lang is None:
+        langs = Counter(r.lang for r in results).most_common(1)
+        lang = langs[0][0] if langs else DEFAULT_LANG
+    lang = choose_lang(lang)
+    return _render("summary.html.j2", lang, title=title, s=summary_view(results, lang))

