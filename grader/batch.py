@@ -101,7 +101,8 @@ def _run_jobs(exercise: Exercise, jobs: list[Job], options: dict,
         return
     pending = list(reversed(jobs))
     while pending:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
             running: dict[Future, Job] = {}
             try:
                 while pending or running:
@@ -115,7 +116,7 @@ def _run_jobs(exercise: Exercise, jobs: list[Job], options: dict,
                             yield SubmissionResult.from_dict(future.result())
                         except BrokenProcessPool:
                             raise
-                        except Exception as exc:  # noqa: BLE001 - one failure never stops the batch
+                        except Exception as exc:
                             yield _crashed(exercise, job, f"{type(exc).__name__}: {exc}")
             except BrokenProcessPool:
                 for job in running.values():

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grader.course import Course, CourseError, Exercise
-from grader.results import PASSED, write_json_atomic
+from grader.results import PASSED
 from grader.text import choose_lang
 
 console = Console()

@@ -30,6 +30,7 @@ def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "
             result.source = source.name
             program = read_program(source)
             conn = Connection(Worker(program.to_wire(), limits or Limits(), launcher), program)
+            conn.start_early()
             _run(exercise, conn, hidden, lang, result)
     except UnreadableSubmission as exc:
         _run(exercise, Connection(None, None, unreadable=str(exc)), hidden, lang, result)
@@ -46,8 +47,7 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
     try:
         run_pytest(paths, plugin)
     finally:
-        if conn.worker is not None:
-            conn.worker.stop()
+        conn.close()
     result.checks = [_check_result(exercise, o, plugin, lang) for o in plugin.outcomes.values()]
     if conn.unreadable is not None:
         result.notes.append(message("unreadable", lang, reason=conn.unreadable))

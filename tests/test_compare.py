@@ -79,3 +79,18 @@ def test_side_by_side_table_centres_on_the_worst_entry() -> None:
         assert_close(g, e)
     table = info.value.details["table"]
     assert len(table) == 6 and {"index": "[15]", "expected": "0", "got": "1"} in table
+
+
+def test_a_single_number_names_only_factors_a_mistake_explains() -> None:
+    assert findings(np.float64(1.0), 0.5) == ["cmp_values", "cmp_factor"]
+    assert findings(np.float64(0.7), 0.5) == ["cmp_values"]
+    assert findings(np.float64(0.125), 0.5, batch_size=4)[-1] == "cmp_factor_batch"
+
+
+def test_zero_dimensional_arrays_keep_their_shape() -> None:
+    from grader.worker.protocol import decode, encode
+
+    for value in (np.array(0.5), np.arange(6.0).reshape(2, 3).T):
+        back = decode(*encode(value))
+        assert back.shape == value.shape
+        np.testing.assert_array_equal(back, value)

@@ -40,7 +40,8 @@ def test_stub_fails_every_check_as_not_implemented(toy) -> None:
 
 def test_overflowing_softmax_gets_the_hint_and_hidden_stays_quiet(toy) -> None:
     exercise, submission = toy
-    path = submission("def softmax(a):\n    e = np.exp(a)\n    return e / e.sum(axis=-1, keepdims=True)\n")
+    path = submission("def softmax(a):\n    e = np.exp(a)\n"
+                      "    return e / e.sum(axis=-1, keepdims=True)\n")
     checks = by_id(grade(exercise, path, limits=FAST))
     assert checks["test_softmax_large"].status == "failed"
     assert "nan" in checks["test_softmax_large"].message
@@ -63,7 +64,8 @@ def test_korean_feedback(toy) -> None:
 def test_input_mutation_is_reported(toy) -> None:
     exercise, submission = toy
     path = submission("def softmax(a):\n    a -= a.max(axis=-1, keepdims=True)\n"
-                      "    np.exp(a, out=a)\n    a /= a.sum(axis=-1, keepdims=True)\n    return a\n")
+                      "    np.exp(a, out=a)\n    a /= a.sum(axis=-1, keepdims=True)\n"
+                      "    return a\n")
     checks = by_id(grade(exercise, path, limits=FAST))
     assert checks["test_softmax_rows"].status == "failed"
     assert "changed its input" in checks["test_softmax_rows"].message

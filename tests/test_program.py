@@ -17,7 +17,8 @@ def sources(program) -> list[str]:
 def test_noisy_notebook_keeps_only_definitions(tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "ex.ipynb", [
         ("markdown", "# My work\n$y = x$"),
-        ("code", "%matplotlib inline\n!nvidia-smi\nimport numpy as np\nimport matplotlib.pyplot as plt"),
+        ("code", "%matplotlib inline\n!nvidia-smi\nimport numpy as np\n"
+                 "import matplotlib.pyplot as plt"),
         ("code", "def f(x):\n    return x + 1\n\nprint(f(2))\nplt.plot([1, 2])"),
         ("code", "for i in range(10**9):\n    pass\nlosses = []\nlr = 0.1\nnet = Net(784, 50)"),
         ("code", "%%time\nclass A:\n    pass\nA()"),

@@ -27,7 +27,7 @@ __all__ = ["Mistake", "RemoteObject", "as_array", "assert_close", "assert_inputs
 def assert_inputs_unchanged(func: RemoteObject, *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` and fail if it changed any array argument in place; returns the result."""
     result, after = call_function(func, args, kwargs, return_args=True)
-    for position, (before, now) in enumerate(zip(args, after), start=1):
+    for position, (before, now) in enumerate(zip(args, after, strict=False), start=1):
         if isinstance(before, np.ndarray) and not (
                 isinstance(now, np.ndarray) and now.shape == before.shape
                 and now.dtype == before.dtype and now.tobytes() == before.tobytes()):

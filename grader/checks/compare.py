@@ -64,6 +64,13 @@ def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, 
         return _explain_shape(got, expected, rtol, atol, what)
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
+    with np.errstate(all="ignore"):
+        return _explain_values(g, e, got.dtype, expected.dtype, rtol, atol, what, batch_size)
+
+
+def _explain_values(g: np.ndarray, e: np.ndarray, got_dtype: np.dtype,
+                    expected_dtype: np.dtype, rtol: float, atol: float, what: str,
+                    batch_size: int | None) -> list[Finding]:
     findings: list[Finding] = []
     for kind, test in (("nan", np.isnan), ("inf", np.isinf)):
         bad = test(g) & ~test(e)
@@ -83,9 +90,9 @@ def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, 
         "what": what, "count": int((~close).sum()), "size": g.size, "index": _index(worst),
         "expected": float(e[worst]), "got": float(g[worst]),
         "abs_err": float(diff[worst]), "rel_err": float(diff[worst]) / scale}))
-    if got.dtype.kind != expected.dtype.kind and expected.dtype.kind == "f":
-        findings.append(("cmp_dtype", {"what": what, "got": str(got.dtype),
-                                       "expected": str(expected.dtype)}))
+    if got_dtype.kind != expected_dtype.kind and expected_dtype.kind == "f":
+        findings.append(("cmp_dtype", {"what": what, "got": str(got_dtype),
+                                       "expected": str(expected_dtype)}))
     findings += _patterns(g, e, rtol, atol, batch_size)
     return findings
 
@@ -116,7 +123,8 @@ def _patterns(g: np.ndarray, e: np.ndarray, rtol: float, atol: float,
     if nonzero.any():
         ratios = g[nonzero] / e[nonzero]
         factor = float(np.median(ratios))
-        if np.allclose(ratios, factor, rtol=max(rtol, 1e-6) * 10) and factor != 0:
+        if (np.allclose(ratios, factor, rtol=max(rtol, 1e-6) * 10) and factor != 0
+                and (ratios.size > 1 or _is_simple_factor(factor, batch_size))):
             if np.isclose(factor, -1.0):
                 return [("cmp_sign", {})]
             found: list[Finding] = [("cmp_factor", {"factor": factor})]
@@ -139,6 +147,15 @@ def _patterns(g: np.ndarray, e: np.ndarray, rtol: float, atol: float,
         if min(g.shape) >= 2 and g.size >= 6 and np.allclose(residual, 0.0, atol=1e-6):
             return [("cmp_axis_mixed", {})]
     return []
+
+
+def _is_simple_factor(factor: float, batch_size: int | None) -> bool:
+    """For a single number any ratio is "constant": only name ones a mistake explains."""
+    for value in (abs(factor), 1 / abs(factor)):
+        if value > 1.5 and (np.isclose(value, round(value), rtol=1e-6)
+                            or batch_size and np.isclose(value, batch_size)):
+            return True
+    return False
 
 
 def side_by_side(got: np.ndarray, expected: np.ndarray) -> list[dict[str, str]] | None:

@@ -147,11 +147,17 @@ def is_student_fault(error: BaseException | None) -> bool:
 
 
 def pytest_args(paths: list[Path]) -> list[str]:
-    """Arguments that run check files quietly, isolated from any project configuration."""
+    """Arguments that run check files quietly, isolated from any project configuration.
+
+    The root directory is above the exercise folder, so that check modules of different
+    exercises (all named test_public.py) get different module names.
+    """
     return [str(p) for p in paths] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
         "--import-mode=importlib", "--no-header", "-s", "--tb=no", "-rN",
-        "-c", str(Path(__file__).with_name("pytest.ini")), "--rootdir", str(paths[0].parent),
+        "-c", str(Path(__file__).with_name("pytest.ini")),
+        "--rootdir", os.path.commonpath([p.resolve() for p in paths]) if len(paths) > 1
+        else str(paths[0].resolve().parent.parent),
     ]
 
 

@@ -7,6 +7,7 @@ which fails the check with a message meant for the student.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from grader.load.names import near_names
@@ -40,15 +41,47 @@ class Connection:
         self.program = program
         self.unreadable = unreadable
         self.call_seconds: float | None = None
+        self._early_start: threading.Thread | None = None
+        self._early_failure: StudentFault | None = None
 
     @property
     def names(self) -> dict[str, str]:
         self.ensure_started()
         return self.worker.load_report["names"]
 
+    def start_early(self) -> None:
+        """Start the worker in the background while pytest starts up; failures wait for use."""
+        if self.worker is None:
+            return
+
+        def start() -> None:
+            try:
+                self.request_raw("start")
+            except StudentFault as fault:
+                self._early_failure = fault
+            except Exception:
+                self.worker.stop()
+
+        self._early_start = threading.Thread(target=start, daemon=True)
+        self._early_start.start()
+
+    def close(self) -> None:
+        """Stop the worker (after any background start has finished)."""
+        if self._early_start is not None:
+            self._early_start.join()
+            self._early_start = None
+        if self.worker is not None:
+            self.worker.stop()
+
     def ensure_started(self) -> None:
         if self.unreadable is not None:
             raise StudentFault("unreadable", reason=self.unreadable)
+        if self._early_start is not None:
+            self._early_start.join()
+            self._early_start = None
+            if self._early_failure is not None:
+                failure, self._early_failure = self._early_failure, None
+                raise failure
         if self.worker.load_report is None or not self.worker.alive:
             self.request_raw("start")
 

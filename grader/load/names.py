@@ -1,4 +1,4 @@
-"""Find the name a student probably meant (``foward`` for ``forward``, ``Softmax`` for ``softmax``)."""
+"""Find the name a student probably meant: `foward` for `forward`, `Softmax` for `softmax`."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ Parsing happens here, in the grader; executing happens in the worker.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,7 @@ def _parseable_chunks(program: Program, label: str, source: str) -> list[tuple[i
     if starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(lines)]
-    return [(a, "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:]) if a < b]
+    return [(a, "\n".join(lines[a:b])) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _is_docstring(node: ast.stmt) -> bool:

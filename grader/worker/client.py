@@ -7,9 +7,11 @@ or an exit the whole process group is killed and the next request starts a fresh
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -19,6 +21,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -122,10 +125,51 @@ class Launch:
 
     def close(self) -> None:
         for fd in self.pass_fds:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
+
+
+class _Spawner:
+    """Starts processes from one long-lived thread of this process.
+
+    A parent-death signal (``bwrap --die-with-parent`` uses PR_SET_PDEATHSIG) fires when the
+    *thread* that started the child ends, not the process: a worker started from a short-lived
+    thread (a background start) would be killed as soon as that thread finished.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        """A forked child has no spawner thread, and maybe a lock held by a lost thread."""
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue | None = None
+        self._pid = 0
+
+    def popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                threading.Thread(target=self._serve, args=(self._queue,), daemon=True,
+                                 name="grader-spawner").start()
+                self._pid = os.getpid()
+            jobs = self._queue
+        done: Future = Future()
+        jobs.put((done, args, kwargs))
+        return done.result()
+
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue) -> None:
+        while True:
+            done, args, kwargs = jobs.get()
+            try:
+                done.set_result(subprocess.Popen(*args, **kwargs))
+            except BaseException as exc:  # handed to the caller
+                done.set_exception(exc)
+
+
+_SPAWNER = _Spawner()
 
 
 class Launcher:
@@ -150,10 +194,8 @@ class Launcher:
 
     def kill(self, proc: subprocess.Popen) -> None:
         """Kill everything the launched command started (the caller then reaps ``proc``)."""
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def environment(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
@@ -200,13 +242,13 @@ class Worker:
         self.stop()
         self._workdir = Path(tempfile.mkdtemp(prefix="grader-worker-"))
         parent, child = socket.socketpair()
-        boot = ("import sys; sys.path[:0] = %r; from grader.worker.server import main; main()"
-                % self.launcher.worker_paths())
+        boot = (f"import sys; sys.path[:0] = {self.launcher.worker_paths()!r}; "
+                "from grader.worker.server import main; main()")
         argv = [sys.executable, "-I", "-S", "-c", boot, str(child.fileno()),
                 str(self.limits.message_bytes), json.dumps(asdict(self.limits))]
         launch = self.launcher.prepare(argv, self._workdir)
         try:
-            self._proc = subprocess.Popen(
+            self._proc = _SPAWNER.popen(
                 launch.argv, cwd=self._workdir,
                 env=self.launcher.environment(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -300,6 +342,7 @@ class Worker:
         if "error" in reply:
             err = reply["error"]
             if type(err) is not dict:
+                self.stop()
                 raise BadReply("malformed error reply")
             raise StudentError(str(err.get("type", "Exception"))[:100],
                                str(err.get("message", ""))[:2000],
@@ -309,7 +352,12 @@ class Worker:
         try:
             return decode(reply.get("ok"), reply_blobs)
         except ProtocolError as exc:
-            raise BadReply(str(exc)) from None
+            reason = str(exc)
+        # an honest worker never sends this: it is out of step, or forging. Drop the reply
+        # before raising, or the failure's traceback would keep it alive in the grader.
+        reply = reply_blobs = None
+        self.stop()
+        raise BadReply(reason)
 
     def _died(self) -> WorkerDied:
         assert self._proc is not None

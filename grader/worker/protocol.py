@@ -69,10 +69,10 @@ def encode(value: Any, register: Any = None,
         if type(v) is str:
             return ["s", v]
         if type(v) is np.ndarray and v.dtype.kind in ARRAY_KINDS:
-            arr = np.ascontiguousarray(v)
-            blobs.append(arr.tobytes())
-            return ["a", arr.dtype.str, list(arr.shape), len(blobs) - 1]
-        if isinstance(v, np.generic) and type(v).__module__ == "numpy" and v.dtype.kind in ARRAY_KINDS:
+            blobs.append(v.tobytes())  # C order, whatever the strides; keeps 0-d arrays 0-d
+            return ["a", v.dtype.str, list(v.shape), len(blobs) - 1]
+        if (isinstance(v, np.generic) and type(v).__module__ == "numpy"
+                and v.dtype.kind in ARRAY_KINDS):
             blobs.append(np.asarray(v).tobytes())
             return ["g", v.dtype.str, len(blobs) - 1]
         if type(v) is list:
@@ -158,7 +158,8 @@ def _array(dtype_str: Any, shape: Any, data: bytes) -> np.ndarray:
         raise ProtocolError("unknown dtype") from exc
     if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError(f"arrays of dtype {dtype} are not accepted")
-    if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or n < 0 for n in shape):
+    if (type(shape) is not list or len(shape) > 32
+            or any(type(n) is not int or n < 0 for n in shape)):
         raise ProtocolError("malformed shape")
     if math.prod(shape) * dtype.itemsize != len(data):
         raise ProtocolError("array size does not match its shape")

@@ -29,6 +29,7 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -182,14 +183,10 @@ class BubblewrapLauncher(Launcher):
         """
         if proc.poll() is None:
             for pid in _children(proc.pid):
-                try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                pass
         if proc.poll() is None:
             super().kill(proc)
 
@@ -225,10 +222,13 @@ class BubblewrapLauncher(Launcher):
             if tree.is_dir() and not any(_inside(tree, k) for k in kept):
                 kept.append(tree)
                 mounts.append((len(tree.parts), 0, ["--ro-bind", str(tree), str(tree)]))
+        needed = [*trees, executable, package]
         for secret in hidden:
             # a secret folder inside a mounted tree is covered by an empty tmpfs; one that
-            # contains a mounted tree exposes nothing but that tree, which is needed anyway
-            if any(_inside(secret, k) and secret != k for k in kept):
+            # contains a needed tree (say, the cwd is the Python installation) cannot be,
+            # and one outside every mounted tree is not there anyway
+            if (any(_inside(secret, k) and secret != k for k in kept)
+                    and not any(_inside(n, secret) for n in needed)):
                 mounts.append((len(secret.parts), 1, ["--tmpfs", str(secret)]))
         for link in SYSTEM_LINKS:
             if os.path.islink(link):
@@ -318,24 +318,26 @@ def sandbox_problem() -> str | None:
         launch.close()
         shutil.rmtree(scratch, ignore_errors=True)
     text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
-    if done.returncode == 0 and text == "sandbox ok":
+    if done.returncode == 0 and "sandbox ok" in text.splitlines():
         return None
     last = text.splitlines()[-1] if text else f"exit status {done.returncode}"
     return f"bubblewrap does not work here: {last}"
 
 
-def choose_launcher(require_isolation: bool, allow_unsandboxed: bool) -> Launcher:
+def choose_launcher(require_isolation: bool, allow_unsandboxed: bool, *,
+                    hide: tuple[str | Path, ...] = ()) -> Launcher:
     """The strongest launcher available here, under the grading policy.
 
     With a working bubblewrap: :class:`BubblewrapLauncher`. Otherwise ``grader check``
     (``require_isolation=False``) gets a :class:`RlimitsOnlyLauncher`, whose ``warning`` the
     caller prints once; ``grader grade`` raises :class:`IsolationUnavailable` unless the
     instructor explicitly allowed it (``allow_unsandboxed``); the weaker mode is then
-    recorded in every result as ``SubmissionResult.sandbox``.
+    recorded in every result as ``SubmissionResult.sandbox``. ``hide``: folders to keep out of
+    the sandbox even if they lie inside a mounted tree (pass the course and output folders).
     """
     problem = sandbox_problem()
     if problem is None:
-        return BubblewrapLauncher()
+        return BubblewrapLauncher(hide=hide)
     if require_isolation and not allow_unsandboxed:
         raise IsolationUnavailable(
             f"cannot isolate student code on this machine: {problem}. Install bubblewrap "

@@ -8,6 +8,7 @@ expected value: requests carry inputs only. Everything it says back is distruste
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import socket
 import sys
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.worker.protocol import Channel, FunctionSource, Handle, decode, encode
+from grader.worker.protocol import Channel, Handle, decode, encode
 
 TRACEBACK_LIMIT = 4000
 
@@ -61,7 +62,7 @@ class Session:
             code_text = "\n" * (int(stmt["line"]) - 1) + str(stmt["source"])
             try:
                 exec(compile(code_text, label, "exec"), self.namespace)
-            except BaseException as exc:  # noqa: BLE001 - a student statement may raise anything
+            except BaseException as exc:
                 failures.append({"label": label, "line": int(stmt["line"]),
                                  "type": type(exc).__name__, "message": _message(exc)})
         names = {}
@@ -127,17 +128,15 @@ class Session:
 def _message(exc: BaseException) -> str:
     try:
         return str(exc)[:2000]
-    except Exception:  # noqa: BLE001 - a student exception's __str__ may itself raise
+    except Exception:
         return "(the exception's message could not be read)"
 
 
 def _flush_output() -> None:
     """Push student prints out before the reply, so output is attributed to its call."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):
             stream.flush()
-        except Exception:  # noqa: BLE001 - the student may have replaced the stream
-            pass
 
 
 def serve(channel: Channel) -> None:
@@ -158,7 +157,7 @@ def serve(channel: Channel) -> None:
                     result = session.register(result)
                 tree, out_blobs = encode(result, session.register)
             reply = {"id": request["id"], "ok": tree}
-        except BaseException as exc:  # noqa: BLE001 - report SystemExit etc. instead of dying
+        except BaseException as exc:
             reply = {"id": request["id"], "error": session.error(exc)}
             out_blobs = []
         _flush_output()

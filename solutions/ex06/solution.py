@@ -6,7 +6,6 @@ train_neuralnet.py), with the backpropagation gradient of its `gradient` method.
 
 import numpy as np
 
-
 # -- helpers from the earlier exercises ---------------------------------------------------
 
 def sigmoid(x):

@@ -1,6 +1,6 @@
 """Public checks of ex01: activation functions.
 
-Expected values are written out as numbers; nothing here uses a reference solution.
+Expected values are written out as numbers; these checks never run the reference code.
 """
 
 import numpy as np

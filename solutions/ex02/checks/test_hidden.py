@@ -1,5 +1,7 @@
 """Hidden checks of ex02: compared with the reference on random inputs and networks."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -30,7 +32,7 @@ def _rows_hint(got, shape, default=None):
 def _network(rng, sizes, scale=1.0):
     """A random network with layer sizes (inputs, hidden1, hidden2, outputs)."""
     net = {}
-    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1):
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
         net[f"W{k}"] = rng.normal(size=(n_in, n_out)) * scale / np.sqrt(n_in)
         net[f"b{k}"] = rng.normal(size=n_out) * (1.5 if k == 3 else 0.5)
     return net
@@ -138,9 +140,9 @@ def _check_accuracy(got, expected, n, batch_size, what, hint=None):
     """assert_close for an accuracy, recognising a count, and (with batch_size=1, where no
     batching mistake can matter) a fraction rounded down to 0 by an integer division."""
     values = _numbers(got)
-    if values is not None and values.shape == () and expected > 0 and n > 1:
-        if np.isclose(values, expected * n) or (batch_size == 1 and values == 0):
-            hint = "accuracy_ratio"
+    scalar = values is not None and values.shape == () and expected > 0 and n > 1
+    if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and values == 0)):
+        hint = "accuracy_ratio"
     assert_close(got, expected, what=what, hint=hint)
 
 

@@ -1,0 +1,376 @@
+"""Public checks of exercise 6: a two-layer network trained on MNIST.
+
+The gradient checks compare your `gradient` with a numerical gradient of your own `loss` that
+the grader computes by nudging your network's parameter arrays in place. The training checks
+train your network with your `train` under a fixed budget and measure the test accuracy from
+your network's predictions; the test labels stay with the grader.
+"""
+
+import numpy as np
+import pytest
+
+from grader.checks import Mistake, assert_close, assert_inputs_unchanged, copy_into, fetch
+from grader.checks import handle, keep, seed_numpy
+
+KEYS = ("W1", "b1", "W2", "b2")
+
+# -- MNIST training budget and thresholds (calibrated: solutions/ex06/CALIBRATION.md) -----
+SEED = 0  # np.random.seed before the network is built and trained
+ITERS = 2000  # iters_num given to train; batch_size=100, learning_rate=0.1
+HIDDEN = 50
+LEARNS = 0.50  # "the network learns at all": 5 times better than guessing
+THRESHOLD = {"mnist": 0.85, "mnist-5k": 0.85}  # "the network reaches the threshold"
+TRAIN_SECONDS = 60  # per call into your code; the reference trains in about 3 s
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def tiny_net(sub, rng, sizes=(6, 5, 3), scale=0.5):
+    """A small TwoLayerNet whose parameters the grader sets (in place) to random values."""
+    net = sub.TwoLayerNet(*sizes)
+    params = get_params(net, sizes)
+    for key in KEYS:
+        value = rng.standard_normal(params[key].shape) * scale
+        copy_into(handle(net, "params", key), value)
+        params[key] = value.astype(params[key].dtype)
+    return net, params
+
+
+def get_params(net, sizes=None):
+    """net.params as local arrays, after checking keys and shapes."""
+    params = net.params
+    if not isinstance(params, dict) or any(key not in params for key in KEYS):
+        raise Mistake("network.params must be a dict with the keys 'W1', 'b1', 'W2', 'b2'.",
+                      hint="net_params")
+    for key in KEYS:
+        if not isinstance(params[key], np.ndarray) or params[key].dtype.kind != "f":
+            raise Mistake(f"network.params['{key}'] must be a float NumPy array.",
+                          hint="net_params")
+    if sizes is not None:
+        i, h, o = sizes
+        expected = {"W1": (i, h), "b1": (h,), "W2": (h, o), "b2": (o,)}
+        for key in KEYS:
+            if params[key].shape != expected[key]:
+                raise Mistake(f"TwoLayerNet{sizes}: params['{key}'] has shape "
+                              f"{params[key].shape}; expected {expected[key]}.",
+                              hint="net_params")
+    return params
+
+
+def tiny_batch(rng, n=4, inputs=6, classes=3):
+    x = rng.uniform(0, 1, size=(n, inputs))
+    t = np.eye(classes)[rng.integers(0, classes, size=n)]
+    return x, t
+
+
+def as_number(value, what):
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(())[()]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number.")
+    return float(value)
+
+
+def grader_numerical_gradient(net, params, x, t):
+    """Numerical gradient of net.loss(x, t), nudging each parameter array in place."""
+    grads = {}
+    for key in KEYS:
+        remote = handle(net, "params", key)
+        base = params[key]
+        h = 1e-5 if base.dtype == np.float64 else 1e-3
+        grad = np.zeros(base.shape)
+        for idx in np.ndindex(*base.shape):
+            plus, minus = base.copy(), base.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            copy_into(remote, plus)
+            loss_plus = as_number(net.loss(x, t), "loss(x, t)")
+            copy_into(remote, minus)
+            loss_minus = as_number(net.loss(x, t), "loss(x, t)")
+            grad[idx] = (loss_plus - loss_minus) / (float(plus[idx]) - float(minus[idx]))
+        copy_into(remote, base)
+        grads[key] = grad
+    return grads
+
+
+def compare_gradients(got, expected, what, dtype):
+    """Compare gradient dicts key by key, naming the usual mistakes."""
+    if not isinstance(got, dict) or any(key not in got for key in KEYS):
+        raise Mistake(f"{what} must return a dict with the keys 'W1', 'b1', 'W2', 'b2'.",
+                      hint="gradient")
+    rtol, atol = (1e-4, 1e-7) if dtype == np.float64 else (3e-2, 1e-4)
+    wrong = [key for key in KEYS if not (
+        isinstance(got[key], np.ndarray) and got[key].shape == expected[key].shape
+        and np.allclose(got[key], expected[key], rtol=rtol, atol=atol))]
+    for key in KEYS:
+        hint = None
+        if wrong == ["b1"]:
+            hint = "gradient_b1"
+        elif isinstance(got[key], np.ndarray) and got[key].shape == expected[key].shape and \
+                np.allclose(got[key], expected[key] * 4, rtol=rtol, atol=atol) and key in wrong:
+            hint = "gradient_batch"
+        assert_close(got[key], expected[key], rtol=rtol, atol=atol, batch_size=4,
+                     what=f"{what}['{key}']", hint=hint)
+
+
+# -- data ---------------------------------------------------------------------------------
+
+IMAGES = np.zeros((3, 28, 28), dtype=np.uint8)
+IMAGES[0, 0, :4] = [0, 51, 255, 102]
+IMAGES[1, 27, 27] = 255
+IMAGES[2] = np.arange(28 * 28).reshape(28, 28) % 256
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("preprocess")
+def test_preprocess(sub):
+    """preprocess: uint8 (N, 28, 28) to float (N, 784) in [0, 1]."""
+    got = assert_inputs_unchanged(sub.preprocess, IMAGES)
+    expected = IMAGES.reshape(3, 784) / 255.0
+    if isinstance(got, np.ndarray) and got.dtype.kind not in "f":
+        raise Mistake(f"preprocess returned an array of dtype {got.dtype}; expected floats "
+                      "(np.float32 or np.float64).", hint="preprocess")
+    hint = None
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.size and \
+            got.max() > 1.0:
+        hint = "preprocess_scale"
+    assert_close(got, expected, rtol=1e-6, atol=1e-7, what="preprocess(images)", hint=hint)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("one_hot")
+def test_one_hot(sub):
+    """one_hot: labels (N,) to rows with a single 1 (default 10 classes)."""
+    got = sub.one_hot(np.array([3, 0, 9, 3]))
+    assert_close(got, np.eye(10)[[3, 0, 9, 3]], what="one_hot([3, 0, 9, 3])")
+    got = sub.one_hot(np.array([1, 3]), num_classes=4)
+    assert_close(got, [[0, 1, 0, 0], [0, 0, 0, 1]], what="one_hot([1, 3], num_classes=4)")
+
+
+# -- the network --------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("net_params")
+def test_params(sub):
+    """TwoLayerNet: params W1 b1 W2 b2 with the right shapes, scaled by weight_init_std."""
+    get_params(sub.TwoLayerNet(6, 5, 3), (6, 5, 3))
+    params = get_params(sub.TwoLayerNet(100, 50, 10, weight_init_std=0.5), (100, 50, 10))
+    for key in ("W1", "W2"):
+        std = float(np.std(params[key]))
+        if not 0.4 < std < 0.6:
+            raise Mistake(f"With weight_init_std=0.5, params['{key}'] has standard deviation "
+                          f"{std:.3g}; expected about 0.5 (weight_init_std * np.random.randn).",
+                          hint="net_params")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("net_predict")
+def test_predict_and_loss_uniform(sub, rng):
+    """predict gives (N, 3) scores; with W2 = 0 and b2 = 0 every class is equally likely."""
+    net, params = tiny_net(sub, rng)
+    copy_into(handle(net, "params", "W2"), np.zeros_like(params["W2"]))
+    copy_into(handle(net, "params", "b2"), np.zeros_like(params["b2"]))
+    x, t = tiny_batch(rng)
+    y = net.predict(x)
+    if not isinstance(y, np.ndarray) or y.shape != (4, 3):
+        raise Mistake(f"predict(x) for x of shape (4, 6) returned "
+                      f"{getattr(y, 'shape', type(y).__name__)}; expected shape (4, 3).")
+    if not np.allclose(y, y[:, :1], rtol=1e-6, atol=1e-9):
+        raise Mistake("With W2 = 0 and b2 = 0 every class has the same score, but predict "
+                      f"returned different values within a row: {y[0].tolist()}.")
+    loss = as_number(net.loss(x, t), "loss(x, t)")
+    assert_close(loss, np.log(3), rtol=1e-5, what="loss(x, t) when all 3 classes are equally "
+                 "likely (it is -log(1/3))", hint="net_loss")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("net_loss")
+def test_loss_value(sub, rng):
+    """loss is the mean cross-entropy of the softmax of the scores."""
+    net, params = tiny_net(sub, rng)
+    copy_into(handle(net, "params", "W2"), np.zeros_like(params["W2"]))
+    copy_into(handle(net, "params", "b2"), np.array([1.0, 2.0, 3.0]))
+    x = rng.uniform(0, 1, size=(4, 6))
+    t = np.eye(3)[[0, 2, 2, 1]]
+    # scores [1, 2, 3] for every sample whatever the hidden layer: -log softmax = [2.4076,
+    # 1.4076, 0.4076]; the mean over the true classes 0, 2, 2, 1 is 1.1576059644
+    loss = as_number(net.loss(x, t), "loss(x, t)")
+    assert_close(loss, 1.1576059644, rtol=1e-5, what="loss(x, t)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("net_accuracy")
+def test_accuracy(sub, rng):
+    """accuracy: the fraction of samples whose highest score is the true class."""
+    net, params = tiny_net(sub, rng)
+    copy_into(handle(net, "params", "W2"), np.zeros_like(params["W2"]))
+    copy_into(handle(net, "params", "b2"), np.array([0.0, 5.0, 0.0]))  # always class 1
+    x = rng.uniform(0, 1, size=(8, 6))
+    t = np.eye(3)[[1, 0, 1, 2, 1, 1, 0, 2]]
+    acc = as_number(net.accuracy(x, t), "accuracy(x, t)")
+    assert_close(acc, 0.5, what="accuracy(x, t) when every prediction is class 1 and 4 of "
+                 "the 8 labels are 1")
+
+
+@pytest.mark.points(3)
+@pytest.mark.hint("gradient")
+def test_gradient(sub, rng):
+    """gradient agrees with the grader's numerical gradient of your loss (6-5-3 net)."""
+    net, params = tiny_net(sub, rng)
+    x, t = tiny_batch(rng)
+    expected = grader_numerical_gradient(net, params, x, t)
+    got = net.gradient(x, t)
+    compare_gradients(got, expected, "gradient(x, t)", params["W1"].dtype)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("net_numerical_gradient")
+def test_numerical_gradient_method(sub, rng):
+    """numerical_gradient agrees with the grader's and leaves the parameters unchanged."""
+    net, params = tiny_net(sub, rng)
+    x, t = tiny_batch(rng)
+    expected = grader_numerical_gradient(net, params, x, t)
+    got = net.numerical_gradient(x, t)
+    after = get_params(net)
+    for key in KEYS:
+        if after[key].tobytes() != params[key].tobytes():
+            raise Mistake(f"numerical_gradient changed params['{key}']: every nudged value "
+                          "must be put back exactly.", hint="net_numerical_gradient")
+    compare_gradients(got, expected, "numerical_gradient(x, t)", params["W1"].dtype)
+
+
+# -- training -----------------------------------------------------------------------------
+
+
+def diagnose_training(before, after, losses, probe_before, probe_after, iters):
+    """(hint key, sentence) explaining why a training run did not learn, or (None, "")."""
+    if not isinstance(losses, (list, tuple)) or len(losses) != iters:
+        got = len(losses) if isinstance(losses, (list, tuple)) else type(losses).__name__
+        return ("train_losses", f"train must return the list of the {iters} mini-batch "
+                f"losses; it returned {got}.")
+    try:
+        curve = np.array([float(np.asarray(v).reshape(())) for v in losses])
+    except (TypeError, ValueError):
+        return ("train_losses", "train must return a list of numbers (one loss per "
+                "iteration).")
+    if not np.all(np.isfinite(curve)) or not np.all(np.isfinite(probe_after)):
+        return ("train_diverged", "The loss or the predictions became nan or inf during "
+                "training.")
+    if all(np.array_equal(before[k], after[k]) for k in KEYS):
+        return ("train_no_update", "network.params did not change during training.")
+    if np.array_equal(probe_before, probe_after):
+        return ("params_reassigned", "network.params changed during training, but the "
+                "network's predictions did not: predict does not use the updated arrays.")
+    tenth = max(1, iters // 10)
+    if curve[-tenth:].mean() > curve[:tenth].mean():
+        return ("lr_sign", f"The mini-batch loss went up during training (from about "
+                f"{curve[:tenth].mean():.3g} to {curve[-tenth:].mean():.3g}).")
+    return None, ""
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("train_small")
+def test_train_small(sub, rng):
+    """train lowers the loss of a small network on a small, easy problem."""
+    x = rng.uniform(0, 1, size=(100, 6))
+    t = np.eye(3)[np.argmax(x[:, :3], axis=1)]  # the class is the largest of 3 features
+    net, before = tiny_net(sub, rng, sizes=(6, 10, 3))
+    loss_before = as_number(net.loss(x, t), "loss(x, t)")
+    probe_before = np.asarray(net.predict(x))
+    seed_numpy(sub, 0)
+    losses = sub.train(net, x, t, 200, batch_size=20, learning_rate=0.5)
+    loss_after = as_number(net.loss(x, t), "loss(x, t)")
+    if loss_after < 0.7 * loss_before:
+        return
+    hint, why = diagnose_training(before, get_params(net), losses, probe_before,
+                                  np.asarray(net.predict(x)), 200)
+    raise Mistake(f"train(network, x, t, 200, batch_size=20, learning_rate=0.5) on 100 "
+                  f"samples took the loss from {loss_before:.4g} to {loss_after:.4g}; it "
+                  f"should drop well below {0.7 * loss_before:.4g}. {why}".strip(), hint=hint)
+
+
+def check_data_functions(sub, x_sample, t_sample):
+    """Training uses your preprocess and one_hot: say so if they are the problem."""
+    x = sub.preprocess(x_sample)
+    expected = x_sample.reshape(len(x_sample), -1) / 255.0
+    if not (isinstance(x, np.ndarray) and x.shape == expected.shape
+            and np.allclose(x, expected, rtol=1e-5, atol=1e-6)):
+        too_big = isinstance(x, np.ndarray) and x.dtype.kind in "biuf" and x.max() > 1
+        return ("preprocess_scale" if too_big else "preprocess",
+                "Training used your preprocess, which does not turn the images into values in "
+                "[0, 1]" + (f" (its largest value is {x.max():g})" if too_big else "") +
+                ", so this run cannot count: fix preprocess first.")
+    t = sub.one_hot(t_sample)
+    if not (isinstance(t, np.ndarray) and t.shape == (len(t_sample), 10)
+            and np.allclose(t, np.eye(10)[t_sample])):
+        return ("one_hot", "Training used your one_hot, which does not give one-hot rows, so "
+                "this run cannot count: fix one_hot first.")
+    return None, ""
+
+
+@pytest.fixture(scope="module")
+def training(sub, mnist):
+    """Train the student's network with the student's train on MNIST; measure test accuracy."""
+    x_train = keep(sub.preprocess)(mnist.x_train)
+    t_train = keep(sub.one_hot)(mnist.t_train)
+    x_test = keep(sub.preprocess)(mnist.x_test)
+    probe = sub.preprocess(mnist.x_test[:100])
+
+    seed_numpy(sub, SEED)
+    net = sub.TwoLayerNet(28 * 28, HIDDEN, 10)
+    before = get_params(net, (784, HIDDEN, 10))
+    probe_before = np.asarray(net.predict(probe))
+    losses = sub.train(net, x_train, t_train, ITERS, batch_size=100, learning_rate=0.1)
+    scores = net.predict(x_test)
+    if not isinstance(scores, np.ndarray) or scores.shape != (len(mnist.x_test), 10):
+        raise Mistake(f"predict on {len(mnist.x_test)} test images returned "
+                      f"{getattr(scores, 'shape', type(scores).__name__)}; expected shape "
+                      f"({len(mnist.x_test)}, 10).", hint="net_predict")
+    with np.errstate(invalid="ignore"):
+        accuracy = float(np.mean(np.argmax(scores, axis=1) == mnist.t_test))
+    after = get_params(net)
+    probe_after = np.asarray(net.predict(probe))
+    data_hint, data_why = check_data_functions(sub, mnist.x_train[:20], mnist.t_train[:20])
+    hint, why = diagnose_training(before, after, losses, probe_before, probe_after, ITERS)
+    curve = [float(np.asarray(v).reshape(())) for v in losses] if isinstance(
+        losses, (list, tuple)) and all(np.size(v) == 1 for v in losses) else []
+    return {"accuracy": accuracy, "losses": curve, "hint": hint, "why": why,
+            "data_hint": data_hint, "data_why": data_why, "source": mnist.source,
+            "test_size": len(mnist.x_test), "train_size": len(mnist.x_train)}
+
+
+def report(run, record, threshold):
+    record("data_source", run["source"])
+    record("test_accuracy", run["accuracy"])
+    record("threshold", threshold)
+    record("loss_curve", run["losses"])
+    text = (f"After {ITERS} iterations of your train (batch_size=100, learning_rate=0.1) on "
+            f"{run['train_size']} training images ({run['source']}), the test accuracy on "
+            f"{run['test_size']} images is {run['accuracy']:.4f}")
+    if run["data_hint"] is not None:
+        # the run did not train on the data the network is meant for: no valid measurement
+        raise Mistake(f"{text}. {run['data_why']}", hint=run["data_hint"])
+    if run["accuracy"] < threshold:
+        raise Mistake(f"{text}; at least {threshold:.2f} is needed. {run['why']}".strip(),
+                      hint=run["hint"])
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("mnist_learns")
+@pytest.mark.timeout(TRAIN_SECONDS)
+def test_mnist_learns(training, record):
+    """MNIST: after training, the test accuracy is far above guessing (at least 0.5)."""
+    report(training, record, LEARNS)
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("mnist_accuracy")
+@pytest.mark.timeout(TRAIN_SECONDS)
+def test_mnist_accuracy(training, record):
+    """MNIST: after training, the test accuracy reaches the threshold."""
+    source = training["source"]
+    if source not in THRESHOLD:
+        raise RuntimeError(f"no calibrated threshold for the MNIST source {source!r}")
+    report(training, record, THRESHOLD[source])

@@ -1,0 +1,95 @@
+"""What the bubblewrap sandbox costs: worker start-up and per-call round trip, against an
+unsandboxed worker measured in the same run (interleaved, medians of repeated runs).
+
+    python benchmarks/sandbox_cost.py [--starts 20] [--calls 500]
+
+Start-up is ``Worker.start()``: spawn, greeting, loading a small submission. A call is one
+request/reply of ``add(a, b)`` on small arrays; a "1 MB" call sends and returns 1 MB arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from grader.worker.client import Launcher, Limits, Worker
+from grader.worker.sandbox import BubblewrapLauncher, sandbox_problem
+
+SOURCE = """
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+"""
+PROGRAM = [{"label": "bench.py", "line": 1, "source": SOURCE}]
+
+
+def time_starts(launcher: Launcher, limits: Limits) -> float:
+    worker = Worker(PROGRAM, limits, launcher)
+    started = time.perf_counter()
+    worker.start()
+    elapsed = time.perf_counter() - started
+    worker.stop()
+    return elapsed
+
+
+def time_calls(launcher: Launcher, limits: Limits, calls: int, size: int) -> float:
+    """Median seconds of one call of add on arrays of ``size`` float64."""
+    a, b = np.ones(size), np.arange(size, dtype=float)
+    with Worker(PROGRAM, limits, launcher) as worker:
+        worker.start()
+        for _ in range(20):  # warm up
+            worker.request("call", target="add", args=[a, b], kwargs={})
+        times = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            worker.request("call", target="add", args=[a, b], kwargs={})
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=20, help="worker starts per launcher")
+    parser.add_argument("--calls", type=int, default=500, help="calls per measurement")
+    args = parser.parse_args()
+    problem = sandbox_problem()
+    if problem is not None:
+        sys.exit(f"the sandbox is not available here: {problem}")
+    limits = Limits()
+    launchers = {"unsandboxed": Launcher(), "bubblewrap": BubblewrapLauncher()}
+    version = subprocess.run(["bwrap", "--version"], capture_output=True, text=True).stdout
+    print(f"python {platform.python_version()}, numpy {np.__version__}, {version.strip()}, "
+          f"{platform.machine()}, kernel {platform.release()}")
+
+    starts: dict[str, list[float]] = {name: [] for name in launchers}
+    for _ in range(args.starts):  # interleaved, so that drift affects both alike
+        for name, launcher in launchers.items():
+            starts[name].append(time_starts(launcher, limits))
+    rows = [("worker start-up", {n: statistics.median(t) for n, t in starts.items()})]
+    for label, size in (("call round trip (small)", 4), ("call round trip (1 MB)", 131072)):
+        medians: dict[str, list[float]] = {name: [] for name in launchers}
+        for _ in range(3):
+            for name, launcher in launchers.items():
+                medians[name].append(time_calls(launcher, limits, args.calls, size))
+        rows.append((label, {n: statistics.median(t) for n, t in medians.items()}))
+
+    print(f"\n{'median of repeated runs':<26}{'unsandboxed':>14}{'bubblewrap':>14}"
+          f"{'overhead':>14}{'ratio':>8}")
+    for label, values in rows:
+        plain, boxed = values["unsandboxed"], values["bubblewrap"]
+        print(f"{label:<26}{plain * 1e3:>11.3f} ms{boxed * 1e3:>11.3f} ms"
+              f"{(boxed - plain) * 1e3:>+11.3f} ms{boxed / plain:>7.2f}x")
+    print(f"\n({args.starts} starts per launcher; calls: median of {args.calls} calls, "
+          "median over 3 workers per launcher)")
+
+
+if __name__ == "__main__":
+    main()
