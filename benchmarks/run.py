@@ -406,10 +406,10 @@ class TreeSampler(threading.Thread):
     def role(self, pid: int, cmdline: str) -> str:
         if pid == self.root:
             return "grader"
+        if Path(cmdline.split(" ", 1)[0]).name == "bwrap":
+            return "bwrap"
         if "grader.worker.server" in cmdline:
             return "worker"
-        if "bwrap" in cmdline.split(" ", 1)[0]:
-            return "bwrap"
         if "python" in cmdline or "grader" in cmdline:
             return "grading process"
         return ""

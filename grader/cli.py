@@ -82,7 +82,8 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     from grader.worker.sandbox import choose_launcher
 
     lang = choose_lang(lang)
-    ex = _exercise(_course(course), exercise)
+    found = _course(course)
+    ex = _exercise(found, exercise)
     path = path or ex.stub
     if path is None or not path.exists():
         err_console.print(f"[bold red]error:[/] no submission found at "
@@ -94,10 +95,10 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     except UnreadableSubmission as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True)
-    if launcher.mode != "bubblewrap":
-        err_console.print(f"[yellow]note:[/] running your code with {launcher.mode} "
-                          "isolation (no sandbox available on this machine)")
+    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True,
+                               hide=(found.root,))
+    if getattr(launcher, "warning", None):
+        err_console.print(f"[yellow]note:[/] {launcher.warning}")
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
     print_result(result, ex.title(lang), console)
     if html_path:
@@ -133,9 +134,11 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
     lang = choose_lang(lang)
-    ex = _exercise(_course(course), exercise)
+    found = _course(course)
+    ex = _exercise(found, exercise)
     try:
-        launcher = choose_launcher(require_isolation=True, allow_unsandboxed=allow_unsandboxed)
+        launcher = choose_launcher(require_isolation=True, allow_unsandboxed=allow_unsandboxed,
+                                   hide=(found.root, out.resolve()))
     except IsolationUnavailable as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)

@@ -17,7 +17,6 @@ import pytest
 from grader.checks.proxy import Connection, StudentFault, Submission
 from grader.worker.client import WorkerUnavailable
 
-DEFAULT_CALL_SECONDS = 10.0
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
@@ -113,7 +112,7 @@ class GraderPlugin:
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
         timeout = item.get_closest_marker("timeout")
-        self.conn.call_seconds = float(timeout.args[0]) if timeout else DEFAULT_CALL_SECONDS
+        self.conn.call_seconds = float(timeout.args[0]) if timeout else None
         tap = self.conn.worker.output if self.conn.worker else None
         self._output_start = len(tap.kept) if tap else 0
 

@@ -23,6 +23,7 @@ ARRAY_KINDS = frozenset("biuf")
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 MAX_STR = 1_000_000
+MAX_HEADER = 8 * 1024 * 1024  # JSON is parsed whole: keep it small; arrays travel as raw bytes
 LENGTH = struct.Struct("!Q")
 
 
@@ -185,7 +186,7 @@ class Channel:
         """Read one frame; raises TimeoutError once ``deadline`` (monotonic) has passed."""
         self._deadline = deadline
         (size,) = LENGTH.unpack(self._exactly(LENGTH.size))
-        if size > min(self.max_bytes, 64 * 1024 * 1024):
+        if size > min(self.max_bytes, MAX_HEADER):
             raise ProtocolError("message header too large")
         try:
             header = json.loads(self._exactly(size))

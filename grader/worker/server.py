@@ -32,7 +32,10 @@ class Session:
     # -- handles ---------------------------------------------------------------------------
     def register(self, obj: Any) -> Handle:
         self.objects[id(obj)] = obj
-        return Handle(id(obj), type(obj).__name__, callable(obj))
+        name = type(obj).__name__
+        if type(obj) is np.ndarray:  # a plain array that is not plain data: say why
+            name = f"{name} of dtype {obj.dtype}"
+        return Handle(id(obj), name, callable(obj))
 
     def resolve(self, handle: Handle) -> Any:
         try:

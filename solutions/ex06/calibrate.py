@@ -24,11 +24,11 @@ import io
 import os
 import sys
 import time
-import tomllib
 import types
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 COURSE = HERE.parent.parent

@@ -150,7 +150,7 @@ def train(network, x_train, t_train, iters_num, batch_size=100, learning_rate=0.
     train_size = x_train.shape[0]
     losses = []
 
-    for i in range(iters_num):
+    for _ in range(iters_num):
         batch_mask = np.random.choice(train_size, batch_size)
         x_batch = x_train[batch_mask]
         t_batch = t_train[batch_mask]

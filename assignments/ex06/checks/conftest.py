@@ -7,7 +7,7 @@ import pytest
 
 # The full MNIST training set has 60,000 images; grading trains on a fixed sample of it, the
 # same for every student, so that the run fits the time budget and matches the calibration
-# (solutions/ex06/CALIBRATION.md). The mnist-5k subset is used whole (4,000 training images).
+# of the thresholds. The mnist-5k subset is used whole (4,000 training images).
 TRAIN_SAMPLE = 8000
 
 

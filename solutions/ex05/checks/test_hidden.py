@@ -140,7 +140,8 @@ def test_layers_chain(sub, rng):
                 sub.Affine(W3, b3)], sub.SoftmaxWithLoss()
 
     def forward(layers, last, x_):
-        for name, layer in zip(("Affine", "Relu", "Affine", "Sigmoid", "Affine"), layers):
+        names = ("Affine", "Relu", "Affine", "Sigmoid", "Affine")
+        for name, layer in zip(names, layers, strict=True):
             x_ = layer.forward(x_)
             if not isinstance(x_, np.ndarray):
                 raise Mistake(f"{name}.forward returned {type(x_).__name__}, "
