@@ -167,6 +167,7 @@ def run_pytest(paths: list[Path], plugin: object, *extra: str) -> int:
     costs start-up time that a student waits for.
     """
     saved_stdout, saved_env = sys.stdout, os.environ.get(NO_AUTOLOAD)
+    modules_before = set(sys.modules)
     os.environ[NO_AUTOLOAD] = "1"
     try:
         with open(os.devnull, "w") as quiet:
@@ -178,3 +179,13 @@ def run_pytest(paths: list[Path], plugin: object, *extra: str) -> int:
             os.environ.pop(NO_AUTOLOAD, None)
         else:
             os.environ[NO_AUTOLOAD] = saved_env
+        _forget_check_modules(set(sys.modules) - modules_before, paths)
+
+
+def _forget_check_modules(names: set[str], paths: list[Path]) -> None:
+    """Drop check modules from sys.modules: the next course may have files of the same name."""
+    roots = [str(p.resolve()) for p in paths]
+    for name in names:
+        origin = getattr(sys.modules.get(name), "__file__", None) or ""
+        if any(origin.startswith(root) for root in roots):
+            del sys.modules[name]
