@@ -68,7 +68,8 @@ def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
         title=exercise.check_title(outcome.check_id, lang) or outcome.docstring
         or outcome.check_id,
         visibility=visibility, points=outcome.points if status == PASSED else 0.0,
-        max_points=outcome.points, status=status, duration=round(outcome.duration, 4),
+        max_points=outcome.points, status=status,
+        duration=round(outcome.duration, 4) if visibility == "public" else 0.0,
         data=outcome.data)
     if status == PASSED:
         return check

@@ -40,14 +40,22 @@ def pick(entry: Any, lang: str) -> str:
 
 
 @cache
-def _engine_messages() -> dict:
-    return read_toml(Path(__file__).with_name("messages.toml"))
+def catalogue(path: Path) -> dict:
+    """A TOML file of texts, read once."""
+    return read_toml(path)
 
 
-def message(key: str, lang: str, **fields: Any) -> str:
-    """An engine message, formatted; unknown fields are left visible rather than crashing."""
-    template = pick(_engine_messages().get(key, {"en": key}), lang)
+def render(catalog: dict, key: str, lang: str, **fields: Any) -> str:
+    """The text ``key`` in ``lang``, formatted; on a formatting problem the raw template."""
+    template = pick(catalog.get(key, key), lang)
+    if not fields:
+        return template
     try:
         return template.format(**fields)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def message(key: str, lang: str, **fields: Any) -> str:
+    """An engine message (grader/messages.toml) in the student's language."""
+    return render(catalogue(Path(__file__).with_name("messages.toml")), key, lang, **fields)

@@ -153,7 +153,7 @@ def _is_simple_factor(factor: float, batch_size: int | None) -> bool:
     """For a single number any ratio is "constant": only name ones a mistake explains."""
     for value in (abs(factor), 1 / abs(factor)):
         if value > 1.5 and (np.isclose(value, round(value), rtol=1e-6)
-                            or batch_size and np.isclose(value, batch_size)):
+                            or (batch_size and np.isclose(value, batch_size))):
             return True
     return False
 

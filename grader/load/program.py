@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 NUMERIC_MODULES = frozenset({"numpy", "math"})
 SHELL_OR_MAGIC = re.compile(r"^\s*([!%]|[\w\s,]+=\s*[!%])")
 NON_PYTHON_CELL_MAGICS = ("%%bash", "%%sh", "%%html", "%%javascript", "%%js", "%%writefile",
@@ -93,6 +91,8 @@ def read_program(path: Path) -> Program:
 
 
 def _notebook_cells(path: Path) -> list[tuple[str, str]]:
+    import nbformat  # slow to import (JSON schema): only when a notebook is graded
+
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises many types for a broken file

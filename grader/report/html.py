@@ -25,8 +25,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from grader.report.labels import label
 from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
-from grader.text import DEFAULT_LANG, choose_lang, message, pick, read_toml
+from grader.text import DEFAULT_LANG, choose_lang, message
 
 HERE = Path(__file__).parent
 
@@ -43,22 +44,6 @@ _ids = count(1)
 
 
 # -- text ---------------------------------------------------------------------------------------
-
-@cache
-def _labels() -> dict[str, Any]:
-    return read_toml(HERE / "labels.toml")
-
-
-def label(key: str, lang: str, **fields: Any) -> str:
-    """A UI string of the report in ``lang`` (labels.toml), formatted with ``fields``."""
-    template = pick(_labels().get(key, key), lang)
-    if not fields:
-        return template
-    try:
-        return template.format(**fields)
-    except (KeyError, IndexError, ValueError):
-        return template
-
 
 def fmt_num(value: float, digits: int = 3) -> str:
     """A number as people write it: 2 not 2.0, 1.5, 0.333."""
