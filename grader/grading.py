@@ -46,6 +46,8 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
     plugin = GraderPlugin(conn, exercise.hidden_checks, exercise.reference)
     try:
         run_pytest(paths, plugin)
+        if plugin.interrupted:
+            raise KeyboardInterrupt  # pytest swallowed Ctrl-C: never record partial results
     finally:
         conn.close()
     result.checks = [_check_result(exercise, o, plugin, lang) for o in plugin.outcomes.values()]
@@ -53,7 +55,9 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
         result.notes.append(message("unreadable", lang, reason=conn.unreadable))
     elif conn.program is not None:
         result.notes += _load_notes(conn, conn.program, lang)
-    if not result.checks:
+    if plugin.collection_errors:
+        result.error = "checks could not be loaded: " + "; ".join(plugin.collection_errors)
+    elif not result.checks:
         result.error = "no checks were collected for this exercise"
 
 

@@ -154,3 +154,11 @@ def test_gradescope_form(toy) -> None:
     hidden = [t for t in gs["tests"] if t["visibility"] == "after_published"]
     assert hidden and all(t["output"] in ("", "Hint: Subtract the max.") for t in hidden)
     assert {t["status"] for t in gs["tests"]} <= {"passed", "failed"}
+
+
+def test_a_check_file_that_does_not_load_is_a_grader_error(toy) -> None:
+    exercise, _ = toy
+    (exercise.public_checks / "test_typo.py").write_text("def test_x(sub)\n    pass\n")
+    result = grade(exercise, exercise.reference, limits=FAST)
+    assert result.errored and "test_typo.py" in result.error
+    assert by_id(result)["test_softmax_large"].status == "passed"

@@ -49,6 +49,8 @@ class GraderPlugin:
         self.hidden_dir = hidden_dir.resolve() if hidden_dir else None
         self.reference = reference
         self.outcomes: dict[str, Outcome] = {}
+        self.collection_errors: list[str] = []
+        self.interrupted = False
         self._reference_module: ModuleType | None = None
         self._output_start = 0
 
@@ -105,6 +107,14 @@ class GraderPlugin:
                 docstring=doc.strip().splitlines()[0] if doc.strip() else "")
         return self.outcomes[check_id]
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            lines = report.longreprtext.strip().splitlines()
+            self.collection_errors.append(f"{report.nodeid}: {lines[-1] if lines else 'error'}")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        self.interrupted = excinfo.type is KeyboardInterrupt  # not pytest's own Interrupted
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         outcome = self._outcome(item)
@@ -154,6 +164,7 @@ def pytest_args(paths: list[Path]) -> list[str]:
     return [str(p) for p in paths] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
         "--import-mode=importlib", "--no-header", "-s", "--tb=no", "-rN",
+        "--continue-on-collection-errors",
         "-c", str(Path(__file__).with_name("pytest.ini")),
         "--rootdir", os.path.commonpath([p.resolve() for p in paths]) if len(paths) > 1
         else str(paths[0].resolve().parent.parent),
