@@ -162,3 +162,11 @@ def test_a_check_file_that_does_not_load_is_a_grader_error(toy) -> None:
     result = grade(exercise, exercise.reference, limits=FAST)
     assert result.errored and "test_typo.py" in result.error
     assert by_id(result)["test_softmax_large"].status == "passed"
+
+
+def test_errors_in_methods_name_the_method(toy) -> None:
+    exercise, submission = toy
+    path = submission("class Scale:\n    def __init__(self, w):\n        self.params = {'w': w}\n"
+                      "    def forward(self, x):\n        raise ValueError('boom')\n")
+    message = by_id(grade(exercise, path, limits=FAST))["test_layer"].message
+    assert message.startswith("`Scale.forward` raised ValueError: boom")

@@ -35,6 +35,8 @@ class Session:
         name = type(obj).__name__
         if type(obj) is np.ndarray:  # a plain array that is not plain data: say why
             name = f"{name} of dtype {obj.dtype}"
+        elif isinstance(obj, (types.FunctionType, types.MethodType, type)):
+            name = str(getattr(obj, "__qualname__", name))  # "Affine.backward" in messages
         return Handle(id(obj), name, callable(obj))
 
     def resolve(self, handle: Handle) -> Any:
