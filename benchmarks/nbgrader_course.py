@@ -14,7 +14,9 @@ copied as it is. Everything the student wrote runs, as nbgrader runs the whole n
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -288,6 +290,17 @@ def build_course(root: Path, submissions: Path, bindir: Path, env: dict) -> int:
             target.write_text(text, encoding="utf-8")
         count += 1
     return count
+
+
+def failures(log: Path) -> set[str]:
+    """Students whose submission ``nbgrader autograde`` reported it could not process."""
+    found = set()
+    with contextlib.suppress(OSError):
+        for line in log.read_text(errors="replace").splitlines():
+            match = re.search(r"error processing assignment '[^']*' for student '([^']*)'", line)
+            if match:
+                found.add(match[1])
+    return found
 
 
 def scores(root: Path, bindir: Path, env: dict) -> dict[str, float]:

@@ -63,7 +63,7 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
 
 def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
                   lang: str) -> CheckResult:
-    visibility = "hidden" if plugin._is_hidden(outcome.path) else "public"
+    visibility = "hidden" if plugin.is_hidden(outcome.path) else "public"
     error = outcome.failure
     status = PASSED if error is None else FAILED if is_student_fault(error) else ERROR
     hint_key = (getattr(error, "hint", None) or outcome.hint_key) if error else ""

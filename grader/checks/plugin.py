@@ -63,7 +63,7 @@ class GraderPlugin:
     @pytest.fixture
     def ref(self, request: pytest.FixtureRequest) -> ModuleType:
         """The reference solution (hidden checks only), imported in the grader."""
-        if not self._is_hidden(Path(request.node.path)):
+        if not self.is_hidden(Path(request.node.path)):
             raise GraderFault("public checks must not use the reference solution")
         if self.reference is None:
             raise GraderFault("this exercise has no reference solution")
@@ -91,7 +91,8 @@ class GraderPlugin:
         return keep
 
     # -- hooks -----------------------------------------------------------------------------
-    def _is_hidden(self, path: Path) -> bool:
+    def is_hidden(self, path: Path) -> bool:
+        """Whether a check file belongs to the hidden checks."""
         return self.hidden_dir is not None and path.resolve().is_relative_to(self.hidden_dir)
 
     def _outcome(self, item: pytest.Item) -> Outcome:
