@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.checks.proxy import Connection, StudentFault, Submission
+from grader.checks import fixtures
+from grader.checks.proxy import Connection, StudentFault
 from grader.worker.client import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -54,11 +55,9 @@ class GraderPlugin:
         self._reference_module: ModuleType | None = None
         self._output_start = 0
 
-    # -- fixtures --------------------------------------------------------------------------
-    @pytest.fixture(scope="session")
-    def sub(self) -> Submission:
-        """The student's code, running in the worker."""
-        return Submission(self.conn)
+    # -- fixtures (the session-wide ``sub`` lives in grader.checks.fixtures) -----------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[fixtures.CONNECTION] = self.conn
 
     @pytest.fixture
     def ref(self, request: pytest.FixtureRequest) -> ModuleType:
@@ -184,7 +183,7 @@ def run_pytest(paths: list[Path], plugin: object, *extra: str) -> int:
     try:
         with open(os.devnull, "w") as quiet:
             sys.stdout = quiet
-            return int(pytest.main([*pytest_args(paths), *extra], plugins=[plugin]))
+            return int(pytest.main([*pytest_args(paths), *extra], plugins=[plugin, fixtures]))
     finally:
         sys.stdout = saved_stdout
         if saved_env is None:

@@ -238,11 +238,15 @@ class BubblewrapLauncher(Launcher):
         for name in SYSTEM_FILES:
             if os.path.isfile(name):
                 mounts.append((len(Path(name).parts), 0, ["--ro-bind", name, name]))
+        # private /tmp and /dev/shm go first, by depth like the rest: a needed tree below
+        # /tmp (a virtualenv in a checkout under /tmp) is then mounted on top of them
+        for kind, target in (("--proc", "/proc"), ("--dev", "/dev"), ("--tmpfs", "/tmp"),
+                             ("--tmpfs", "/dev/shm")):
+            mounts.append((len(Path(target).parts), -1, [kind, target]))
         args: list[str] = []
         for _, _, margs in sorted(mounts, key=lambda m: (m[0], m[1])):
             args += margs
-        args += [*grader_bind, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                 "--tmpfs", "/dev/shm"]
+        args += grader_bind
         return args, list(dict.fromkeys(inner_paths)), str(executable)
 
 
