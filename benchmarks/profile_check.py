@@ -138,24 +138,41 @@ def run_importtime(exercise: str, path: Path) -> None:
     print()
 
 
+NOISE = ("importlib._bootstrap", "pluggy/", "click/core.py", "contextlib.py",
+         "{built-in method builtins.exec}", "{built-in method builtins.__import__}")
+
+
 def run_cprofile(exercise: str, path: Path, top: int = 25) -> None:
     script = ("import cProfile, pstats, sys\n"
               f"sys.argv = ['grader', 'check', {exercise!r}, {str(path)!r}]\n"
               "profile = cProfile.Profile()\nprofile.enable()\n"
               "try:\n    from grader.cli import main\n    main()\n"
               "except SystemExit:\n    pass\nprofile.disable()\nsys.stdout = sys.__stdout__\n"
-              f"pstats.Stats(profile).sort_stats('cumulative').print_stats({top})\n")
+              "stats = pstats.Stats(profile)\n"
+              "stats.sort_stats('cumulative').print_stats(120)\n"
+              "print('=== tottime')\n"
+              "stats.sort_stats('tottime').print_stats(15)\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True)
-    text = done.stdout
-    start = text.find("   ncalls")
-    print("## cProfile of `grader.cli:main`, top functions by cumulative time\n")
-    print("```")
-    head = [line for line in text.splitlines() if "function calls" in line]
-    print("\n".join(head))
-    for line in text[start:].splitlines():
-        print(line.replace(str(Path(sys.prefix)), "<prefix>").replace(str(ROOT), "<repo>")[:150])
-    print("```")
+    cumulative, _, own = done.stdout.partition("=== tottime")
+
+    def rows(text: str, limit: int) -> list[str]:
+        start = text.find("   ncalls")
+        lines = text[start:].splitlines() if start >= 0 else []
+        kept = [lines[0]] if lines else []
+        for line in lines[1:]:
+            if line.strip() and not any(noise in line for noise in NOISE):
+                kept.append(line.replace(str(Path(sys.prefix)), "<prefix>")
+                            .replace(str(ROOT), "<repo>")[:150])
+        return kept[:limit + 1]
+
+    total = next((line.strip() for line in cumulative.splitlines() if "function calls" in line),
+                 "")
+    print(f"## cProfile of `grader.cli:main` ({total})\n")
+    print("Top functions by cumulative time (import machinery, pluggy and click frames left out):")
+    print("\n```\n" + "\n".join(rows(cumulative, top)) + "\n```\n")
+    print("Top functions by own time:")
+    print("\n```\n" + "\n".join(rows(own, 15)) + "\n```")
 
 
 def main() -> None:
