@@ -52,6 +52,16 @@ def test_every_exercise_has_mutants_and_correct_variants() -> None:
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_every_check_is_failed_by_some_mutant(exercise) -> None:
+    """A check that no realistic wrong answer fails is a check that cannot fail."""
+    from grader.checks.listing import list_checks
+
+    bitten = {check for v in validate.variants(exercise) for check in v.fails}
+    unbitten = [c.id for c in list_checks(exercise) if c.id not in bitten]
+    assert not unbitten, f"checks no variant fails: {unbitten}"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
 def test_titles_and_hints_exist_in_every_language(exercise) -> None:
     verdict = validate.check_texts(exercise, [])
     assert verdict.ok, verdict.detail
