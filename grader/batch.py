@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -149,8 +148,3 @@ def gradebook_csv(results: list[SubmissionResult]) -> str:
                          *(points.get(i, "") for i in check_ids), status])
     return buffer.getvalue()
 
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -129,8 +129,9 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   id_pattern: str | None, one: bool, student_name: str | None,
                   allow_unsandboxed: bool, course: Path | None, lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
-    from grader.batch import entries, grade_class, gradebook_csv, load_results, write_text_atomic
+    from grader.batch import entries, grade_class, gradebook_csv, load_results
     from grader.report.html import render_student_report, render_summary
+    from grader.results import write_text_atomic
     from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
     lang = choose_lang(lang)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.plugin import run_pytest
+from grader.checks.plugin import check_markers, run_pytest
 from grader.course import Exercise
 
 
@@ -26,15 +26,11 @@ class _Collector:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            check_id = getattr(item, "originalname", None) or item.name
-            points = item.get_closest_marker("points")
-            hint = item.get_closest_marker("hint")
+            check_id, points, hint_key = check_markers(item)
             hidden = self.hidden_dir is not None and Path(item.path).resolve().is_relative_to(
                 self.hidden_dir)
             self.checks.setdefault(check_id, CheckInfo(
-                check_id, float(points.args[0]) if points and points.args else 0.0,
-                "hidden" if hidden else "public", str(hint.args[0]) if hint and hint.args
-                else check_id))
+                check_id, points, "hidden" if hidden else "public", hint_key))
 
 
 def list_checks(exercise: Exercise) -> list[CheckInfo]:

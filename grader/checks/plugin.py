@@ -95,15 +95,11 @@ class GraderPlugin:
         return self.hidden_dir is not None and path.resolve().is_relative_to(self.hidden_dir)
 
     def _outcome(self, item: pytest.Item) -> Outcome:
-        check_id = getattr(item, "originalname", None) or item.name
+        check_id, points, hint_key = check_markers(item)
         if check_id not in self.outcomes:
-            points = item.get_closest_marker("points")
-            hint = item.get_closest_marker("hint")
             doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
             self.outcomes[check_id] = Outcome(
-                check_id, Path(item.path),
-                points=float(points.args[0]) if points and points.args else 0.0,
-                hint_key=str(hint.args[0]) if hint and hint.args else check_id,
+                check_id, Path(item.path), points=points, hint_key=hint_key,
                 docstring=doc.strip().splitlines()[0] if doc.strip() else "")
         return self.outcomes[check_id]
 
@@ -139,6 +135,15 @@ class GraderPlugin:
             tap = self.conn.worker.output if self.conn.worker else None
             if tap is not None:
                 outcome.output += tap.text(self._output_start)
+
+
+def check_markers(item: pytest.Item) -> tuple[str, float, str]:
+    """(check id, points, default hint key) of a collected check; cases share the id."""
+    check_id = getattr(item, "originalname", None) or item.name
+    points = item.get_closest_marker("points")
+    hint = item.get_closest_marker("hint")
+    return (check_id, float(points.args[0]) if points and points.args else 0.0,
+            str(hint.args[0]) if hint and hint.args else check_id)
 
 
 def _short_assertion(report: Any, error: BaseException) -> str:
