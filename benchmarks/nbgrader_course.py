@@ -26,14 +26,22 @@ import nbformat
 
 NBGRADER_PACKAGES = ["nbgrader", "numpy", "matplotlib"]
 EXERCISE = "ex03"
-CELL_TIMEOUT = 10  # seconds per cell: the grader's default deadline per call into student code
-
-CONFIG = f"""c = get_config()
+CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "bench"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
-c.Execute.timeout = {CELL_TIMEOUT}
+c.Execute.timeout = {cell_timeout:g}
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 """
+
+
+def cell_timeout(course_root: Path) -> float:
+    """nbgrader's deadline per cell: the longest deadline per call of ex03's checks."""
+    from grader.checks.listing import list_checks
+    from grader.course import Course
+    from grader.worker.client import Limits
+
+    checks = list_checks(Course(course_root).exercise(EXERCISE))
+    return max(c.seconds_per_call or Limits.call_seconds for c in checks)
 
 SOLUTION = '''import numpy as np
 
@@ -267,11 +275,12 @@ def ensure_venv(venv: Path, log: Path) -> tuple[Path | None, str]:
     return venv / "bin", versions.stdout.strip()
 
 
-def build_course(root: Path, submissions: Path, bindir: Path, env: dict) -> int:
+def build_course(root: Path, submissions: Path, bindir: Path, env: dict,
+                 cell_seconds: float) -> int:
     """An nbgrader course folder with ex03 released and every submission submitted."""
     shutil.rmtree(root, ignore_errors=True)
     (root / "source" / EXERCISE).mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(CONFIG)
+    (root / "nbgrader_config.py").write_text(CONFIG.format(cell_timeout=cell_seconds))
     nbformat.write(source_notebook(), str(root / "source" / EXERCISE / f"{EXERCISE}.ipynb"))
     done = subprocess.run([str(bindir / "nbgrader"), "generate_assignment", EXERCISE, "--force"],
                           cwd=root, env=env, capture_output=True, text=True)

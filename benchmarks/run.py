@@ -290,7 +290,8 @@ def figure_nbgrader(bench: Bench, venv: Path) -> None:
            "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
     env.pop("PYTHONHOME", None)
     root = bench.work / "nbgrader-course"
-    nbgrader_course.build_course(root, folder, bindir, env)
+    bench.facts["cell_timeout"] = nbgrader_course.cell_timeout(ROOT)  # type: ignore[assignment]
+    nbgrader_course.build_course(root, folder, bindir, env, bench.facts["cell_timeout"])
     log("  nbgrader autograde ex03 ...")
     load, cpu = loadavg(), children_cpu()
     autograde_log = bench.work / "nbgrader-autograde.log"
@@ -594,7 +595,7 @@ def main() -> None:
     if "nbgrader_versions" in bench.facts:
         lines.insert(-1, f"- nbgrader environment: {bench.facts['nbgrader_versions']} "
                          f"(own virtualenv {args.nbgrader_venv}), per-cell timeout "
-                         f"{nbgrader_course.CELL_TIMEOUT} s")
+                         f"{bench.facts['cell_timeout']:g} s (ex03's deadline per call)")
     lines += table(bench.rows)
     if bench.problems:
         lines += ["", "Problems:", *(f"- {p}" for p in bench.problems)]

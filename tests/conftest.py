@@ -80,6 +80,8 @@ import pytest
 
 from grader.checks import assert_close
 
+pytestmark = pytest.mark.timeout(1.5)
+
 
 @pytest.mark.points(3)
 @pytest.mark.hint("overflow")

@@ -113,6 +113,21 @@ def test_crash_and_timeout_fail_only_their_checks(toy) -> None:
                       "test_softmax_vs_reference"}
 
 
+def test_module_timeout_marker_sets_the_deadline_of_its_checks(toy) -> None:
+    from grader.checks.listing import list_checks
+
+    exercise, submission = toy
+    deadlines = {c.id: c.seconds_per_call for c in list_checks(exercise)}
+    assert deadlines == {"test_softmax_large": None, "test_softmax_rows": None,
+                         "test_layer": None, "test_apply": 2.0, "test_seeded_noise": None,
+                         "test_softmax_vs_reference": 1.5}
+    path = submission(TOY_SOLUTION.replace("def softmax(a):", "def softmax(a):\n"
+                                           "    while a.shape == (5, 3):\n        pass"))
+    result = grade(exercise, path, limits=Limits(call_seconds=60, load_seconds=5))
+    assert by_id(result)["test_softmax_vs_reference"].fault == "timeout"  # only it has 5x3
+    assert result.duration < 30  # stopped by its module's 1.5 s, not by the 60 s default
+
+
 def test_output_is_captured_and_capped(toy) -> None:
     exercise, submission = toy
     path = submission("def apply(f, x):\n    print('x' * 200000)\n    return 0.0\n")

@@ -17,6 +17,7 @@ class CheckInfo:
     points: float
     visibility: str
     hint_key: str
+    seconds_per_call: float | None = None  # None: the worker's default deadline
 
 
 class _Collector:
@@ -26,11 +27,11 @@ class _Collector:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            check_id, points, hint_key = check_markers(item)
+            check_id, points, hint_key, seconds = check_markers(item)
             hidden = self.hidden_dir is not None and Path(item.path).resolve().is_relative_to(
                 self.hidden_dir)
             self.checks.setdefault(check_id, CheckInfo(
-                check_id, points, "hidden" if hidden else "public", hint_key))
+                check_id, points, "hidden" if hidden else "public", hint_key, seconds))
 
 
 def list_checks(exercise: Exercise) -> list[CheckInfo]:

@@ -95,7 +95,7 @@ class GraderPlugin:
         return self.hidden_dir is not None and path.resolve().is_relative_to(self.hidden_dir)
 
     def _outcome(self, item: pytest.Item) -> Outcome:
-        check_id, points, hint_key = check_markers(item)
+        check_id, points, hint_key, _ = check_markers(item)
         if check_id not in self.outcomes:
             doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
             self.outcomes[check_id] = Outcome(
@@ -117,8 +117,7 @@ class GraderPlugin:
         outcome.cases += 1
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
-        timeout = item.get_closest_marker("timeout")
-        self.conn.call_seconds = float(timeout.args[0]) if timeout else None
+        self.conn.call_seconds = check_markers(item)[3]
         tap = self.conn.worker.output if self.conn.worker else None
         self._output_start = len(tap.kept) if tap else 0
 
@@ -137,13 +136,19 @@ class GraderPlugin:
                 outcome.output += tap.text(self._output_start)
 
 
-def check_markers(item: pytest.Item) -> tuple[str, float, str]:
-    """(check id, points, default hint key) of a collected check; cases share the id."""
+def check_markers(item: pytest.Item) -> tuple[str, float, str, float | None]:
+    """(check id, points, default hint key, seconds per call) of a collected check.
+
+    Cases of a parametrized check share the id. The deadline is the closest ``timeout``
+    marker (on the check, its class or its module's ``pytestmark``), else the worker's default.
+    """
     check_id = getattr(item, "originalname", None) or item.name
     points = item.get_closest_marker("points")
     hint = item.get_closest_marker("hint")
+    timeout = item.get_closest_marker("timeout")
     return (check_id, float(points.args[0]) if points and points.args else 0.0,
-            str(hint.args[0]) if hint and hint.args else check_id)
+            str(hint.args[0]) if hint and hint.args else check_id,
+            float(timeout.args[0]) if timeout and timeout.args else None)
 
 
 def _short_assertion(report: Any, error: BaseException) -> str:

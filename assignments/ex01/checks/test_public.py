@@ -8,6 +8,10 @@ import pytest
 
 from grader.checks import Mistake, assert_close, assert_inputs_unchanged
 
+# Every call into the student's code here returns in milliseconds: 2 s is ample, and a
+# function that never returns costs 2 s per check instead of the worker's default 10 s.
+pytestmark = pytest.mark.timeout(2)
+
 
 def _numbers(got):
     """The student's result as an array when it is plain numeric data, else None."""

@@ -5,6 +5,10 @@ import pytest
 
 from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
 
+# Every call into the student's code here returns in milliseconds: 2 s is ample, and a
+# function that never returns costs 2 s per check instead of the worker's default 10 s.
+pytestmark = pytest.mark.timeout(2)
+
 BOOK_F = "lambda x: 0.01 * x**2 + 0.1 * x"  # the book's function_1
 SQUARES = "lambda x: np.sum(x**2)"  # the book's function_2
 # A separable function whose every element has its own weight, so positions matter.

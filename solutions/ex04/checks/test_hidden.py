@@ -5,6 +5,10 @@ import pytest
 
 from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
 
+# Every call into the student's code here returns in milliseconds: 2 s is ample, and a
+# function that never returns costs 2 s per check instead of the worker's default 10 s.
+pytestmark = pytest.mark.timeout(2)
+
 
 def local(source):
     """The grader's own copy of a function handed to student code (built from a literal)."""

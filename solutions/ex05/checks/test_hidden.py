@@ -5,6 +5,10 @@ import pytest
 
 from grader.checks import Mistake, assert_close
 
+# Every call into the student's code here returns in milliseconds: 5 s is ample, and a
+# function that never returns costs 5 s per check instead of the worker's default 10 s.
+pytestmark = pytest.mark.timeout(5)
+
 H = 1e-5
 RTOL, ATOL = 1e-4, 1e-7
 
