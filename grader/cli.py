@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grader.course import Course, CourseError, Exercise
 from grader.results import PASSED
 from grader.text import choose_lang
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from grader.worker.client import Launcher
+
+
+@functools.cache
+def console() -> Console:
+    """Standard output, set up on first use: a warm process forks before it knows the terminal."""
+    return Console()
+
+
+@functools.cache
+def err_console() -> Console:
+    return Console(stderr=True)
+
+
 EXIT_OK, EXIT_FAILED, EXIT_NOT_FOUND = 0, 1, 2
 
 lang_option = click.option("--lang", default=None,
@@ -29,7 +43,7 @@ def _course(course: Path | None) -> Course:
     try:
         return Course(course.resolve()) if course else Course.find()
     except CourseError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
 
 
@@ -37,7 +51,7 @@ def _exercise(course: Course, name: str) -> Exercise:
     try:
         return course.exercise(name)
     except CourseError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
 
 
@@ -59,10 +73,10 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
     for exercise in found.exercises():
         checks = list_checks(exercise)
         total = sum(c.points for c in checks)
-        console.print(f"[bold]{exercise.name}[/] {exercise.title(lang)} ({total:g} points)")
+        console().print(f"[bold]{exercise.name}[/] {exercise.title(lang)} ({total:g} points)")
         for check in checks:
             title = exercise.check_title(check.id, lang) or check.id
-            console.print(f"  {check.points:>4g}  {check.visibility:<6}  {title}")
+            console().print(f"  {check.points:>4g}  {check.visibility:<6}  {title}")
 
 
 @main.command()
@@ -79,35 +93,40 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     from grader.load.locate import opened
     from grader.load.program import UnreadableSubmission, read_program
     from grader.report.terminal import print_result
-    from grader.worker.sandbox import choose_launcher
 
     lang = choose_lang(lang)
     found = _course(course)
     ex = _exercise(found, exercise)
     path = path or ex.stub
     if path is None or not path.exists():
-        err_console.print(f"[bold red]error:[/] no submission found at "
+        err_console().print(f"[bold red]error:[/] no submission found at "
                           f"{path or ex.assignment_dir}")
         sys.exit(EXIT_NOT_FOUND)
     try:
         with opened(path, ex.name) as source:
             read_program(source)
     except UnreadableSubmission as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True,
-                               hide=(found.root,))
+    launcher = check_launcher(found)
     if getattr(launcher, "warning", None):
-        err_console.print(f"[yellow]note:[/] {launcher.warning}")
+        err_console().print(f"[yellow]note:[/] {launcher.warning}")
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
-    print_result(result, ex.title(lang), console)
+    print_result(result, ex.title(lang), console())
     if html_path:
         from grader.report.html import render_student_report
 
         html_path.write_text(render_student_report(result, title=ex.title(lang)),
                              encoding="utf-8")
-        console.print(f"HTML report: {html_path}")
+        console().print(f"HTML report: {html_path}")
     sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
+
+
+def check_launcher(course: Course) -> Launcher:
+    """How ``check`` starts workers: sandboxed when possible, else with a warning."""
+    from grader.worker.sandbox import choose_launcher
+
+    return choose_launcher(require_isolation=False, allow_unsandboxed=True, hide=(course.root,))
 
 
 @main.command("grade")
@@ -129,6 +148,14 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   id_pattern: str | None, one: bool, student_name: str | None,
                   allow_unsandboxed: bool, course: Path | None, lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     from grader.batch import entries, grade_class, gradebook_csv, load_results
     from grader.report.html import render_student_report, render_summary
     from grader.results import write_text_atomic
@@ -141,7 +168,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         launcher = choose_launcher(require_isolation=True, allow_unsandboxed=allow_unsandboxed,
                                    hide=(found.root, out.resolve()))
     except IsolationUnavailable as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
     jobs = entries(ex, submissions, id_pattern, one=one, name=student_name)
     out.mkdir(parents=True, exist_ok=True)
@@ -151,7 +178,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[failures]} with errors"), TimeRemainingColumn(),
-                  console=err_console, transient=False) as progress:
+                  console=err_console(), transient=False) as progress:
         task = progress.add_task(f"grading {ex.name}", total=len(jobs), failures=0)
         skipped = len(jobs) - sum(1 for j in jobs if force or not (out / j.student
                                                                    / "results.json").is_file())
@@ -172,7 +199,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     write_text_atomic(out / "gradebook.csv", gradebook_csv(results))
     write_text_atomic(out / "summary.html", render_summary(results, title=title))
     elapsed = time.perf_counter() - started
-    console.print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
+    console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
                   f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
     sys.exit(EXIT_OK)
 
@@ -193,10 +220,10 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
         ex = _exercise(found, name)
         for verdict in validate_exercise(ex, launcher=launcher):
             mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
-            console.print(f"{mark} {name}: {verdict.subject}"
+            console().print(f"{mark} {name}: {verdict.subject}"
                           + (f"\n       {verdict.detail}" if verdict.detail else ""))
             failed += not verdict.ok
-    console.print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
+    console().print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
     sys.exit(EXIT_OK if not failed else EXIT_FAILED)
 
 
@@ -208,7 +235,7 @@ def release(out: Path, course: Path | None) -> None:
     from grader.release import write_release
 
     written = write_release(_course(course), out)
-    console.print(f"student bundle with {written} files in {out}")
+    console().print(f"student bundle with {written} files in {out}")
 
 
 @main.group()
@@ -226,7 +253,7 @@ def export_gradescope(exercise: str, out: Path, course: Path | None) -> None:
 
     found = _course(course)
     write_gradescope_zip(found, _exercise(found, exercise), out)
-    console.print(f"Gradescope autograder: {out}")
+    console().print(f"Gradescope autograder: {out}")
 
 
 @main.group()
@@ -243,6 +270,6 @@ def download(name: str) -> None:
     try:
         folder = download_mnist()
     except DownloadError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_FAILED)
-    console.print(f"MNIST is ready in {folder}")
+    console().print(f"MNIST is ready in {folder}")

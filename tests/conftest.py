@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Commands run by the tests never use or start a warm process (tests/test_warm.py does, on
+# purpose): one started by a developer's own `grader check` must not answer for the tests.
+os.environ["GRADER_SERVER"] = "0"
 
 
 def write_notebook(path: Path, cells: list[tuple[str, str]]) -> Path:

@@ -197,6 +197,10 @@ class Launcher:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
 
+    def key(self) -> tuple:
+        """Equal for two launchers that start identical workers (see :func:`prestart`)."""
+        return (type(self).__name__,)
+
     def environment(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -205,6 +209,38 @@ class Launcher:
             if key in os.environ:
                 env[key] = os.environ[key]
         return env
+
+
+_spares: list[Worker] = []
+
+
+def prestart(launcher: Launcher, limits: Limits) -> None:
+    """Start a worker process now, for the next :class:`Worker` with an equal launcher and limits.
+
+    Starting a sandboxed interpreter and importing NumPy is most of a short check's wait; a
+    process that knows what comes next (the warm process behind ``grader check``) pays it
+    before the student asks. No student code is loaded until a worker takes the process over.
+    """
+    spare = Worker([], limits, launcher)
+    spare._launch()
+    _spares.append(spare)
+
+
+def discard_spares() -> None:
+    """Stop the processes :func:`prestart` started that no worker took."""
+    while _spares:
+        _spares.pop().stop()
+
+
+def _take_spare(launcher: Launcher, limits: Limits) -> Worker | None:
+    for spare in list(_spares):
+        if not spare.alive:
+            _spares.remove(spare)
+            spare.stop()
+        elif spare.limits == limits and spare.launcher.key() == launcher.key():
+            _spares.remove(spare)
+            return spare
+    return None
 
 
 def import_paths() -> list[str]:
@@ -240,6 +276,20 @@ class Worker:
     def start(self) -> dict:
         """Start the process and load the submission; returns the load report."""
         self.stop()
+        spare = _take_spare(self.launcher, self.limits)
+        if spare is None:
+            self._launch()
+        else:
+            self._proc, self._channel, self._workdir, self.output = (
+                spare._proc, spare._channel, spare._workdir, spare.output)
+        self.starts += 1
+        self.generation += 1
+        self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
+                                          self.limits.load_seconds)
+        return self.load_report
+
+    def _launch(self) -> None:
+        """Start the process and wait for its greeting: no student code is loaded yet."""
         self._workdir = Path(tempfile.mkdtemp(prefix="grader-worker-"))
         parent, child = socket.socketpair()
         boot = (f"import sys; sys.path[:0] = {self.launcher.worker_paths()!r}; "
@@ -259,14 +309,9 @@ class Worker:
         finally:
             child.close()
             launch.close()
-        self.starts += 1
-        self.generation += 1
         self.output = OutputTap(self._proc.stdout, self.limits.output_bytes)
         self._channel = Channel(parent, self.limits.message_bytes)
         self._await_ready()
-        self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
-                                          self.limits.load_seconds)
-        return self.load_report
 
     def _await_ready(self) -> None:
         """Wait for the worker's greeting, sent before any student code can run.

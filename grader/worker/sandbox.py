@@ -170,6 +170,10 @@ class BubblewrapLauncher(Launcher):
     def command(self, argv: list[str], workdir: Path) -> list[str]:
         raise TypeError("BubblewrapLauncher needs prepare(): its arguments travel through pipes")
 
+    def key(self) -> tuple:
+        """The filesystem view (hidden folders included) and the seccomp choice."""
+        return (type(self).__name__, self.block_processes, tuple(self.layout()[0]))
+
     def exit_code(self, code: int) -> int:
         """bwrap exits with 128 + N when the worker died of signal N."""
         return -(code - 128) if code - 128 in _SIGNALS else code

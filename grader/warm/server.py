@@ -1,0 +1,260 @@
+"""The warm process: import everything ``grader check`` needs, then fork a child per command.
+
+Run as ``python -m grader.warm.server SOCKET`` (the client starts it). The parent never runs
+a command, never imports check modules and never starts a worker: every child is a fresh
+fork of the same clean state, and a command cannot leave anything behind for the next one.
+
+One child always stands by. It is forked right after the previous command arrived and,
+guessing that the next command comes from the same folder, starts a sandboxed worker process
+for it (:func:`grader.worker.client.prestart`): the slowest part of a short check is then
+done before the student asks. A worker that does not fit the command that comes is stopped
+and a fitting one started, as without a warm process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from grader.warm import code_key, idle_seconds
+
+MAX_REQUEST = 4 * 1024 * 1024
+POLL_SECONDS = 5.0
+
+
+def preload() -> None:
+    """Import and initialise what a ``check`` command uses, as far as no terminal is involved."""
+    import nbformat  # noqa: F401  (students hand in notebooks)
+
+    import grader.grading
+    import grader.report.terminal
+    from grader.checks.plugin import run_pytest
+    from grader.worker.sandbox import sandbox_problem
+
+    assert grader.grading.grade  # pytest, NumPy, the check API
+    sandbox_problem(thorough=False)  # the probe `check` runs; the machine does not change
+    with tempfile.TemporaryDirectory() as empty:
+        run_pytest([Path(empty)], object(), "--collect-only")  # pytest's lazy imports
+
+
+def serve(path: Path, key: str, idle: float) -> None:
+    """Answer commands on ``path`` until idle for ``idle`` seconds or the code changes."""
+    listener = _listen(path)
+    if listener is None:
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    inode = os.stat(path).st_ino
+    standby = _fork_standby(listener, None)
+    last_command = time.monotonic()
+    try:
+        while True:
+            ready, _, _ = select.select([listener], [], [], min(POLL_SECONDS, idle))
+            if ready:
+                conn, _ = listener.accept()
+                last_command = time.monotonic()
+                request = _hand_over(conn, standby, listener)
+                if request is not None:  # the log is this process's stderr (see the client)
+                    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} grader "
+                          f"{' '.join(map(str, request['argv']))} (in {request['cwd']})",
+                          file=sys.stderr, flush=True)
+                standby.close()
+                standby = _fork_standby(listener, request)
+            elif (time.monotonic() - last_command > idle or code_key() != key
+                  or not _same_file(path, inode)):
+                return
+    finally:
+        standby.close()  # the standby reads the end of its channel and exits
+        listener.close()
+        if _same_file(path, inode):
+            path.unlink()
+
+
+def _listen(path: Path) -> socket.socket | None:
+    """Bind the socket, unless another live warm process already answers on it."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    for _ in range(2):
+        try:
+            old_umask = os.umask(0o177)
+            try:
+                listener.bind(os.fspath(path))
+            finally:
+                os.umask(old_umask)
+            listener.listen(16)
+            return listener
+        except OSError:
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(os.fspath(path))
+                break  # it is alive: leave it be
+            except OSError:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()  # left by a process that died
+            finally:
+                probe.close()
+    listener.close()
+    return None
+
+
+def _same_file(path: Path, inode: int) -> bool:
+    try:
+        return os.stat(path).st_ino == inode
+    except OSError:
+        return False
+
+
+def _hand_over(conn: socket.socket, standby: socket.socket,
+               listener: socket.socket) -> dict | None:
+    """Pass the client's connection and terminal to the standby child; the request, or None."""
+    fds: list[int] = []
+    try:
+        conn.settimeout(5.0)
+        if _peer_uid(conn) != os.getuid():
+            return None
+        data, fds = _receive(conn, 3)
+        request = json.loads(data)
+        message = json.dumps(request).encode() + b"\n"
+        try:
+            socket.send_fds(standby, [message], [conn.fileno(), *fds])
+        except OSError:  # the standby died: a fresh child, without a prepared worker
+            standby = _fork_standby(listener, None)
+            socket.send_fds(standby, [message], [conn.fileno(), *fds])
+            standby.close()
+        return request
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _receive(sock: socket.socket, count: int) -> tuple[bytes, list[int]]:
+    """One newline-terminated message and the ``count`` descriptors sent with it."""
+    data, fds, _, _ = socket.recv_fds(sock, 65536, count)
+    if len(fds) != count:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a message without its descriptors")
+    while data and not data.endswith(b"\n"):
+        more = sock.recv(65536)
+        if not more or len(data) > MAX_REQUEST:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError("incomplete message")
+        data += more
+    return data, fds
+
+
+def _fork_standby(listener: socket.socket, hint: dict | None) -> socket.socket:
+    """A child that prepares for a command like ``hint`` and then runs the next one."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.fork() == 0:
+        listener.close()
+        ours.close()
+        status = 1
+        try:
+            status = _standby(theirs, hint)
+        finally:
+            os._exit(status)
+    theirs.close()
+    return ours
+
+
+def _standby(channel: socket.socket, hint: dict | None) -> int:
+    from grader.worker.client import discard_spares
+
+    for signum in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        if hint is not None:
+            with contextlib.suppress(Exception):
+                _prepare_worker(hint)
+        try:
+            data, fds = _receive(channel, 4)
+        except (OSError, ValueError):
+            return 0  # the warm process has ended
+        channel.close()
+        return _run_command(socket.socket(fileno=fds[0]), json.loads(data), fds[1:])
+    finally:
+        discard_spares()
+
+
+def _prepare_worker(hint: dict) -> None:
+    """Start the worker the command ``hint`` would have started, in its folder."""
+    from grader.cli import check_launcher
+    from grader.course import Course
+    from grader.worker.client import Limits, prestart
+
+    _take_environment(hint)
+    prestart(check_launcher(Course.find()), Limits())
+
+
+def _take_environment(request: dict) -> None:
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.umask(request["umask"])
+
+
+def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> int:
+    """Take over the client's terminal, folder and environment; run the command line."""
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout, sys.stderr = (io.TextIOWrapper(io.FileIO(fd, "w", closefd=False),
+                                               encoding="utf-8", line_buffering=os.isatty(fd),
+                                               errors="backslashreplace") for fd in (1, 2))
+    _take_environment(request)
+    argv = [str(arg) for arg in request["argv"]]
+    sys.argv = ["grader", *argv]
+    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+
+    from grader.cli import main
+
+    try:
+        main(args=argv, prog_name="grader")
+        status = 0
+    except SystemExit as stop:
+        status = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):
+            stream.flush()
+    with contextlib.suppress(OSError):
+        conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
+    return status
+
+
+def main() -> None:
+    path = Path(sys.argv[1])
+    key = code_key()
+    if path.name != f"check-{key}.sock":
+        sys.exit(f"grader.warm.server: {path} is not the socket of this code ({key})")
+    preload()
+    serve(path, key, idle_seconds())
+
+
+if __name__ == "__main__":
+    main()
