@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -88,8 +89,9 @@ def test_served_check_answers_like_a_cold_run(runtime: Path, course: Path) -> No
               for lang in ("ko", "en", "ko")]
     assert len(served_commands(runtime)) == 3
     for run in (first, served[0], served[2]):  # language, folder, exit status all the client's
-        assert (run.returncode, normalised(run.stdout), run.stderr) == (
-            cold.returncode, normalised(cold.stdout), cold.stderr)
+        assert (run.returncode, run.stderr) == (cold.returncode, cold.stderr)
+        assert normalised(run.stdout) == normalised(cold.stdout), "\n".join(difflib.unified_diff(
+            cold.stdout.splitlines(), run.stdout.splitlines(), "cold", "served", lineterm=""))
     assert "Toy" in served[1].stdout and "장난감" not in served[1].stdout
     good = check(course, env_for(runtime), str(course / "assignments/exT/../../mine.py"),
                  "--html", "report.html")
