@@ -89,10 +89,10 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
 def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
           lang: str | None) -> None:
     """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
-    from grader.grading import grade
     from grader.load.locate import opened
     from grader.load.program import UnreadableSubmission, read_program
     from grader.report.terminal import print_result
+    from grader.worker.client import Limits, prestart
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -109,8 +109,11 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
     launcher = check_launcher(found)
+    prestart(launcher, Limits())  # the worker starts while pytest is imported
     if getattr(launcher, "warning", None):
         err_console().print(f"[yellow]note:[/] {launcher.warning}")
+    from grader.grading import grade
+
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
     print_result(result, ex.title(lang), console())
     if html_path:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 from conftest import TOY_SOLUTION
@@ -185,3 +189,23 @@ def test_errors_in_methods_name_the_method(toy) -> None:
                       "    def forward(self, x):\n        raise ValueError('boom')\n")
     message = by_id(grade(exercise, path, limits=FAST))["test_layer"].message
     assert message.startswith("`Scale.forward` raised ValueError: boom")
+
+
+def test_worker_folders_of_killed_graders_are_swept() -> None:
+    from grader.worker import client
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead_pid = finished.pid  # reaped: no process has it (Linux hands out pids in turn)
+    orphan = Path(tempfile.gettempdir()) / f"{client.WORKDIR_PREFIX}{dead_pid}-left"
+    ours = Path(tempfile.gettempdir()) / f"{client.WORKDIR_PREFIX}{os.getpid()}-in-use"
+    orphan.mkdir()
+    ours.mkdir()
+    try:
+        client._sweep_orphan_workdirs.cache_clear()
+        with client.Worker([], FAST, client.Launcher()) as worker:
+            worker.start()
+        assert not orphan.exists() and ours.exists()
+    finally:
+        shutil.rmtree(orphan, ignore_errors=True)
+        ours.rmdir()

@@ -26,9 +26,25 @@ def runtime() -> Iterator[Path]:
     """A private runtime folder with a short path (socket paths are limited to 108 bytes)."""
     folder = Path(tempfile.mkdtemp(prefix="gw-"))
     yield folder
-    for pid in _servers(folder):
-        os.kill(pid, signal.SIGKILL)
+    stop_servers(folder)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_servers(runtime: Path) -> None:
+    """SIGTERM, as a user would: the server stops its standby child, which stops its worker."""
+    found = _servers(runtime)
+    for pid in found:
+        if _parent(pid) not in found:
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _servers(runtime):
+        assert time.monotonic() < deadline, "a warm process ignored SIGTERM"
+        time.sleep(0.05)
+
+
+def _parent(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE).group(1))
 
 
 def _servers(runtime: Path) -> list[int]:
@@ -151,6 +167,21 @@ def test_ctrl_c_reaches_the_served_command(runtime: Path, course: Path) -> None:
     out, err = client.communicate(timeout=8)  # well before the 10 s deadline
     assert client.returncode == 1 and "Aborted!" in err, out + err
     assert check(course, env_for(runtime), "mine.py").returncode == 1  # still serving
+
+
+def test_sigterm_stops_the_server_its_standby_and_their_worker(runtime: Path,
+                                                              course: Path) -> None:
+    check(course, env_for(runtime), "mine.py")
+    wait_for_socket(runtime)
+    check(course, env_for(runtime), "mine.py")  # the next standby starts a worker
+    time.sleep(1.0)
+    before = set(Path(tempfile.gettempdir()).glob("grader-worker-*"))
+    standby = [pid for pid in _servers(runtime) if _parent(pid) in _servers(runtime)]
+    assert len(standby) == 1
+    assert [d for d in before if d.name.startswith(f"grader-worker-{standby[0]}-")]
+    stop_servers(runtime)
+    assert not list(runtime.glob("check-*.sock"))
+    assert not [d for d in Path(tempfile.gettempdir()).glob(f"grader-worker-{standby[0]}-*")]
 
 
 def test_code_key_follows_the_code(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ def serve(path: Path, key: str, idle: float) -> None:
     if listener is None:
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # and clean up below
     inode = os.stat(path).st_ino
     standby = _fork_standby(listener, None)
     last_command = time.monotonic()

@@ -7,7 +7,9 @@ or an exit the whole process group is killed and the next request starts a fresh
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -211,16 +213,51 @@ class Launcher:
         return env
 
 
+WORKDIR_PREFIX = "grader-worker-"
 _spares: list[Worker] = []
+
+
+@functools.cache
+def _sweep_orphan_workdirs() -> None:
+    """Remove the (empty) folders of workers whose grader was killed before it could.
+
+    Once per process: a folder is named after the grader process that made it.
+    """
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        owner = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)) and _owned(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _owned(folder: Path) -> bool:
+    try:
+        return folder.lstat().st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def prestart(launcher: Launcher, limits: Limits) -> None:
     """Start a worker process now, for the next :class:`Worker` with an equal launcher and limits.
 
     Starting a sandboxed interpreter and importing NumPy is most of a short check's wait; a
-    process that knows what comes next (the warm process behind ``grader check``) pays it
-    before the student asks. No student code is loaded until a worker takes the process over.
+    process that knows what comes next pays it before the student asks, or while it imports
+    pytest. No student code is loaded until a worker takes the process over. Processes no
+    worker took are stopped at exit (or by :func:`discard_spares`).
     """
+    if any(_fits(spare, launcher, limits) for spare in _spares):
+        return
+    if not _spares:
+        atexit.register(discard_spares)
     spare = Worker([], limits, launcher)
     spare._launch()
     _spares.append(spare)
@@ -237,10 +274,14 @@ def _take_spare(launcher: Launcher, limits: Limits) -> Worker | None:
         if not spare.alive:
             _spares.remove(spare)
             spare.stop()
-        elif spare.limits == limits and spare.launcher.key() == launcher.key():
+        elif _fits(spare, launcher, limits):
             _spares.remove(spare)
             return spare
     return None
+
+
+def _fits(spare: Worker, launcher: Launcher, limits: Limits) -> bool:
+    return spare.limits == limits and spare.launcher.key() == launcher.key()
 
 
 def import_paths() -> list[str]:
@@ -282,6 +323,7 @@ class Worker:
         else:
             self._proc, self._channel, self._workdir, self.output = (
                 spare._proc, spare._channel, spare._workdir, spare.output)
+        self._await_ready()
         self.starts += 1
         self.generation += 1
         self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
@@ -289,8 +331,9 @@ class Worker:
         return self.load_report
 
     def _launch(self) -> None:
-        """Start the process and wait for its greeting: no student code is loaded yet."""
-        self._workdir = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+        """Start the process (its greeting comes later): no student code is loaded yet."""
+        _sweep_orphan_workdirs()
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         parent, child = socket.socketpair()
         boot = (f"import sys; sys.path[:0] = {self.launcher.worker_paths()!r}; "
                 "from grader.worker.server import main; main()")
@@ -311,7 +354,6 @@ class Worker:
             launch.close()
         self.output = OutputTap(self._proc.stdout, self.limits.output_bytes)
         self._channel = Channel(parent, self.limits.message_bytes)
-        self._await_ready()
 
     def _await_ready(self) -> None:
         """Wait for the worker's greeting, sent before any student code can run.
