@@ -100,7 +100,7 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     path = path or ex.stub
     if path is None or not path.exists():
         err_console().print(f"[bold red]error:[/] no submission found at "
-                          f"{path or ex.assignment_dir}")
+                            f"{path or ex.assignment_dir}")
         sys.exit(EXIT_NOT_FOUND)
     try:
         with opened(path, ex.name) as source:
@@ -203,7 +203,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     write_text_atomic(out / "summary.html", render_summary(results, title=title))
     elapsed = time.perf_counter() - started
     console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
-                  f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
+                    f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
     sys.exit(EXIT_OK)
 
 
@@ -224,7 +224,7 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
         for verdict in validate_exercise(ex, launcher=launcher):
             mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
             console().print(f"{mark} {name}: {verdict.subject}"
-                          + (f"\n       {verdict.detail}" if verdict.detail else ""))
+                            + (f"\n       {verdict.detail}" if verdict.detail else ""))
             failed += not verdict.ok
     console().print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
     sys.exit(EXIT_OK if not failed else EXIT_FAILED)

@@ -209,3 +209,21 @@ def test_worker_folders_of_killed_graders_are_swept() -> None:
     finally:
         shutil.rmtree(orphan, ignore_errors=True)
         ours.rmdir()
+
+
+def test_output_tap_settles_before_a_check_reads_it() -> None:
+    """Output written before an answer belongs to the check that asked, every time."""
+    from grader.worker.client import OutputTap
+
+    read_end, write_end = os.pipe()
+    tap = OutputTap(os.fdopen(read_end, "rb", buffering=0), cap=1 << 20)
+    try:
+        for round_ in range(300):
+            start = len(tap.kept)
+            os.write(write_end, f"line {round_}\n".encode() * 50)
+            tap.settle()
+            assert tap.text(start) == f"line {round_}\n" * 50
+    finally:
+        os.close(write_end)
+        tap.join(1.0)
+    assert tap.total == sum(len(f"line {r}\n") * 50 for r in range(300))

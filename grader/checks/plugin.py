@@ -119,6 +119,8 @@ class GraderPlugin:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
         self.conn.call_seconds = check_markers(item)[3]
         tap = self.conn.worker.output if self.conn.worker else None
+        if tap is not None:
+            tap.settle()  # the previous check's output is the previous check's
         self._output_start = len(tap.kept) if tap else 0
 
     @pytest.hookimpl(hookwrapper=True)
@@ -133,6 +135,7 @@ class GraderPlugin:
         if call.when == "teardown":
             tap = self.conn.worker.output if self.conn.worker else None
             if tap is not None:
+                tap.settle()
                 outcome.output += tap.text(self._output_start)
 
 

@@ -65,10 +65,11 @@ def serve(path: Path, key: str, idle: float) -> None:
                 conn, _ = listener.accept()
                 last_command = time.monotonic()
                 request = _hand_over(conn, standby, listener)
-                if request is not None:  # the log is this process's stderr (see the client)
-                    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} grader "
-                          f"{' '.join(map(str, request['argv']))} (in {request['cwd']})",
-                          file=sys.stderr, flush=True)
+                if request is None:
+                    continue  # nothing was handed over: the standby still stands by
+                print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} grader "  # to the log (stderr)
+                      f"{' '.join(map(str, request['argv']))} (in {request['cwd']})",
+                      file=sys.stderr, flush=True)
                 standby.close()
                 standby = _fork_standby(listener, request)
             elif (time.monotonic() - last_command > idle or code_key() != key

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
@@ -94,16 +95,39 @@ class OutputTap:
         self.cap = cap
         self.kept = bytearray()
         self.total = 0
-        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._stream = stream
+        self._lock = threading.Lock()  # held while a chunk goes from the pipe to ``kept``
+        self._ended = False
+        self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
-    def _drain(self, stream: Any) -> None:
-        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
-            self.total += len(chunk)
-            room = self.cap - len(self.kept)
-            if room > 0:
-                self.kept += chunk[:room]
-        stream.close()
+    def _drain(self) -> None:
+        fd = self._stream.fileno()
+        while True:
+            select.select([fd], [], [])
+            with self._lock:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    self._ended = True
+                    break
+                self.total += len(chunk)
+                room = self.cap - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+        self._stream.close()
+
+    def settle(self, seconds: float = 0.5) -> None:
+        """Wait until everything already written to the pipe is kept.
+
+        The worker flushes its output before it answers, so after an answer this makes the
+        output of a check complete (the drain thread may otherwise still be behind).
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._ended or not select.select([self._stream], [], [], 0)[0]:
+                    return
+            time.sleep(0.001)
 
     def text(self, start: int = 0) -> str:
         text = self.kept[start:].decode("utf-8", "replace")
