@@ -227,6 +227,11 @@ class Launcher:
         """Equal for two launchers that start identical workers (see :func:`prestart`)."""
         return (type(self).__name__,)
 
+    def for_zygote(self) -> tuple[Launcher, bytes | None]:
+        """How to start a process that forks workers (grader.worker.zygote), and the seccomp
+        filter each forked worker installs on itself (the zygote must be free to fork)."""
+        return self, None
+
     def environment(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -356,6 +361,15 @@ class Worker:
 
     def _launch(self) -> None:
         """Start the process (its greeting comes later): no student code is loaded yet."""
+        spawn = getattr(self.launcher, "spawn", None)
+        if spawn is not None:  # forked from a preloaded process (grader.worker.forking)
+            try:
+                self._proc, parent, output = spawn(self.limits)
+            except OSError as exc:
+                raise WorkerUnavailable(f"could not start the worker: {exc}") from exc
+            self.output = OutputTap(output, self.limits.output_bytes)
+            self._channel = Channel(parent, self.limits.message_bytes)
+            return
         _sweep_orphan_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         parent, child = socket.socketpair()

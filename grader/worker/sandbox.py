@@ -174,6 +174,12 @@ class BubblewrapLauncher(Launcher):
         """The filesystem view (hidden folders included) and the seccomp choice."""
         return (type(self).__name__, self.block_processes, tuple(self.layout()[0]))
 
+    def for_zygote(self) -> tuple[Launcher, bytes | None]:
+        """The same sandbox without the filter, which each forked worker installs itself."""
+        free = BubblewrapLauncher(self.bwrap, hide=self.hide, block_processes=False)
+        free._layout = self.layout()
+        return free, seccomp_program() if self.block_processes else None
+
     def exit_code(self, code: int) -> int:
         """bwrap exits with 128 + N when the worker died of signal N."""
         return -(code - 128) if code - 128 in _SIGNALS else code

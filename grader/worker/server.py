@@ -183,16 +183,20 @@ def apply_limits(limits: dict) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def main() -> None:
-    import json
-
-    fd, max_bytes = int(sys.argv[1]), int(sys.argv[2])
-    apply_limits(json.loads(sys.argv[3]))
+def run(fd: int, max_bytes: int, limits: dict) -> None:
+    """Be a worker on the socket ``fd``: limits first, then the greeting, then requests."""
+    apply_limits(limits)
     sock = socket.socket(fileno=fd)
     sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
     channel = Channel(sock, max_bytes)
     channel.send({"ready": True})  # before any student code: later failures are the student's
     serve(channel)
+
+
+def main() -> None:
+    import json
+
+    run(int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3]))
 
 
 if __name__ == "__main__":
