@@ -295,7 +295,8 @@ def figure_batch(bench: Bench) -> None:
 
     def cpu(run: Run, count: int) -> str:
         return (f"grader-side CPU {run.cpu:.0f} s ({run.cpu / count:.2f} s per submission; "
-                f"workers killed by the grader are not counted); load {run.load1} at start")
+                f"RUSAGE_CHILDREN: what was waited for, so not a killed worker); load "
+                f"{run.load1} at start")
 
     def runs(group: list[Run]) -> str:
         return (f"median of {len(group)} (" + ", ".join(secs(r.wall) for r in group)
