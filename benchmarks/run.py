@@ -497,9 +497,19 @@ class TreeSampler(threading.Thread):
             return "bwrap"
         if "grader.worker.server" in cmdline:
             return "worker"
+        if "grader.worker.zygote" in cmdline:  # the preloaded process, or a worker it forked
+            return "zygote" if self._parent_is_bwrap(pid) else "worker"
         if "python" in cmdline or "grader" in cmdline:
             return "grading process"
         return ""
+
+    @staticmethod
+    def _parent_is_bwrap(pid: int) -> bool:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            parent = Path(f"/proc/{ppid}/cmdline").read_bytes().split(b"\0", 1)[0]
+            return Path(parent.decode()).name == "bwrap"
+        return False
 
     def by_role(self) -> dict[str, list[int]]:
         roles: dict[str, list[int]] = {}
@@ -531,6 +541,7 @@ def figure_memory(bench: Bench) -> None:
     mix = f"{n} submissions ({counts['notebooks']} notebooks)"
     for role, label in (("grader", "the `grader grade` process"),
                         ("grading process", "a grading process (pytest + checks), largest"),
+                        ("zygote", "the preloaded process that forks workers, largest"),
                         ("worker", "a worker (student code), largest")):
         values = roles.get(role, [])
         if not values:

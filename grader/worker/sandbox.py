@@ -25,6 +25,12 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
   arguments (host paths) travel through a pipe (``--args``), not through argv.
 
 :func:`choose_launcher` implements the policy when bubblewrap is not usable.
+
+``grader grade`` and ``grader validate`` wrap the launcher in
+:class:`grader.worker.forking.PreloadedLauncher`: one sandbox per grading process holds a
+preloaded process that forks a worker per submission; each forked worker installs the same
+seccomp filter on itself before it greets, and what it leaves in /tmp or /dev/shm is removed
+before the next one starts (see :mod:`grader.worker.zygote`).
 """
 
 from __future__ import annotations
