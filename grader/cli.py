@@ -162,14 +162,14 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.batch import entries, grade_class, gradebook_csv, load_results
     from grader.report.html import render_student_report, render_summary
     from grader.results import write_text_atomic
-    from grader.worker.forking import PreloadedLauncher
+    from grader.worker.forking import preloaded
     from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
     lang = choose_lang(lang)
     found = _course(course)
     ex = _exercise(found, exercise)
     try:
-        launcher = PreloadedLauncher(choose_launcher(  # a worker per student: fork them
+        launcher = preloaded(choose_launcher(  # a worker per student: fork them
             require_isolation=True, allow_unsandboxed=allow_unsandboxed,
             hide=(found.root, out.resolve())))
     except IsolationUnavailable as exc:
@@ -215,12 +215,12 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
 def validate(exercises: tuple[str, ...], course: Path | None) -> None:
     """Prove the course: references full marks, stubs zero, variants lose what they should."""
     from grader.validate import validate as validate_exercise
-    from grader.worker.forking import PreloadedLauncher
+    from grader.worker.forking import preloaded
     from grader.worker.sandbox import choose_launcher
 
     found = _course(course)
     names = exercises or tuple(found.names())
-    launcher = PreloadedLauncher(choose_launcher(require_isolation=False, allow_unsandboxed=True))
+    launcher = preloaded(choose_launcher(require_isolation=False, allow_unsandboxed=True))
     failed = 0
     for name in names:
         ex = _exercise(found, name)

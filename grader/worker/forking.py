@@ -212,6 +212,11 @@ class PreloadedLauncher(Launcher):
             return zygote
 
 
+def preloaded(launcher: Launcher) -> Launcher:
+    """``launcher``, with workers forked from a preloaded process where that is supported."""
+    return PreloadedLauncher(launcher) if sys.platform.startswith("linux") else launcher
+
+
 _zygotes: dict[tuple, _Zygote] = {}
 _table_lock = threading.Lock()
 
