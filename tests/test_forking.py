@@ -30,6 +30,8 @@ def parent():
     return os.getppid()
 def kill_parent():
     os.kill(os.getppid(), signal.SIGKILL)
+def listing():
+    return sorted(os.listdir('/tmp'))
 def leave(name):
     open('/tmp/' + name, 'w').write('x')
     return sorted(os.listdir('/tmp'))
@@ -56,7 +58,9 @@ def test_workers_share_one_zygote_and_start_clean(launcher: PreloadedLauncher) -
         with Worker(PROGRAM, LIMITS, copy) as worker:
             assert call(worker, "add", 2, 3) == 5
             parents.add(call(worker, "parent"))
-            assert call(worker, "leave", name) == [name]  # nothing left by the one before
+            mounted = call(worker, "listing")  # a virtualenv under /tmp is mounted there
+            assert not {"first", "second", "third"} & set(mounted)  # nothing left before
+            assert call(worker, "leave", name) == sorted([*mounted, name])
     assert len(parents) == 1 and len(_zygotes) == 1
 
 
