@@ -19,6 +19,7 @@ from conftest import TOY_SOLUTION, make_toy_course
 
 from grader.warm import code_key
 from grader.worker.client import Launcher, Limits, Worker, _spares, discard_spares, prestart
+from grader.worker.sandbox import RlimitsOnlyLauncher
 
 
 @pytest.fixture
@@ -204,6 +205,9 @@ def test_prestarted_worker_serves_only_an_identical_worker() -> None:
         spare_pid = _spares[0]._proc.pid
         with Worker(program, Limits(call_seconds=4), Launcher()) as other:
             other.start()
+            assert other._proc.pid != spare_pid and len(_spares) == 1
+        with Worker(program, Limits(call_seconds=3), RlimitsOnlyLauncher("test")) as other:
+            other.start()  # another kind of launcher: not its worker either
             assert other._proc.pid != spare_pid and len(_spares) == 1
         with Worker(program, Limits(call_seconds=3), Launcher()) as worker:
             worker.start()

@@ -18,6 +18,7 @@ seconds (default 600) without a command.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import stat
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 600.0
+PRELOADED = ("numpy", "pytest", "_pytest", "nbformat", "rich", "click")
 MAX_SOCKET_PATH = 100  # sockaddr_un holds 108 bytes
 
 
@@ -44,11 +46,14 @@ def idle_seconds() -> float:
 
 
 def code_key(package: Path = PACKAGE) -> str:
-    """Changes whenever the interpreter or any file of the grader package changes.
-
-    A warm process started before an upgrade or an edit must not answer for the new code.
-    """
+    """Changes whenever the interpreter, a file of the grader package or one of the libraries
+    it preloads changes (an upgrade or an edit): a warm process answers only for its code."""
     digest = hashlib.sha256(f"{sys.executable}\0{sys.version}\0{package}".encode())
+    for library in PRELOADED:
+        spec = importlib.util.find_spec(library)  # finds, does not import
+        if spec is not None and spec.origin:
+            info = os.stat(spec.origin)
+            digest.update(f"{spec.origin}\0{info.st_mtime_ns}\0{info.st_size}\n".encode())
     for folder, dirs, files in sorted(os.walk(package)):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):

@@ -225,7 +225,7 @@ class Launcher:
 
     def key(self) -> tuple:
         """Equal for two launchers that start identical workers (see :func:`prestart`)."""
-        return (type(self).__name__,)
+        return (type(self).__name__, tuple(sorted(self.environment().items())))
 
     def for_zygote(self) -> tuple[Launcher, bytes | None]:
         """How to start a process that forks workers (grader.worker.zygote), and the seccomp

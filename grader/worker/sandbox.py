@@ -177,8 +177,8 @@ class BubblewrapLauncher(Launcher):
         raise TypeError("BubblewrapLauncher needs prepare(): its arguments travel through pipes")
 
     def key(self) -> tuple:
-        """The filesystem view (hidden folders included) and the seccomp choice."""
-        return (type(self).__name__, self.block_processes, tuple(self.layout()[0]))
+        """The environment, the filesystem view (hidden folders included), the seccomp choice."""
+        return (*super().key(), self.block_processes, tuple(self.layout()[0]))
 
     def for_zygote(self) -> tuple[Launcher, bytes | None]:
         """The same sandbox without the filter, which each forked worker installs itself."""
