@@ -73,8 +73,11 @@ def test_affine_matches_reference(sub, ref, rng):
     b = rng.standard_normal(4)
     G = rng.standard_normal((3, 4))
     mine, theirs = ref.Affine(W.copy(), b.copy()), sub.Affine(W, b)
-    assert_close(theirs.forward(x), mine.forward(x.copy()), what="Affine.forward(x)",
-                 hint="affine_flatten")
+    out = theirs.forward(x)
+    no_bias = isinstance(out, np.ndarray) and out.shape == (3, 4) and np.allclose(
+        out, x.reshape(3, -1) @ W)
+    assert_close(out, mine.forward(x.copy()), what="Affine.forward(x)",
+                 hint="affine_forward" if no_bias else "affine_flatten")
     expected_dx = mine.backward(G.copy())
     assert_close(theirs.backward(G), expected_dx, what="dx returned by Affine.backward",
                  hint="affine_dx_shape")
