@@ -50,7 +50,9 @@ def test_check_exit_codes(course: Path, tmp_path: Path) -> None:
 def test_check_runs_public_checks_only(course: Path, tmp_path: Path) -> None:
     (tmp_path / "mine.py").write_text(TOY_SOLUTION)
     run = grader("check", "exT", str(tmp_path / "mine.py"), cwd=course)
-    assert "8/8" not in run.stdout and "6/6 points" in run.stdout
+    assert "of 9 points" not in run.stdout and "6 of 6 points" in run.stdout
+    korean = grader("check", "exT", str(tmp_path / "mine.py"), "--lang", "ko", cwd=course)
+    assert "6점 만점에 6점 · 검사 5개 중 5개 통과" in korean.stdout, korean.stdout
 
 
 def test_grade_a_class_writes_every_output(course: Path, tmp_path: Path) -> None:

@@ -39,7 +39,10 @@ def print_result(result: SubmissionResult, title: str, console: Console | None =
     if result.error:
         console.print(Text(f"error: {result.error}", style="bold magenta"))
     passed = sum(c.status == PASSED for c in result.checks)
-    console.print(f"[bold]{result.score:g}/{result.max_score:g} points[/bold] · "
-                  f"{passed}/{len(result.checks)} checks passed · {result.duration:.1f} s")
+    console.print(Text(label("score_of", lang, score=f"{result.score:g}",
+                             max=f"{result.max_score:g}"), style="bold")
+                  + Text(" · " + label("checks_passed", lang, passed=passed,
+                                       total=len(result.checks))
+                         + " · " + label("seconds", lang, seconds=f"{result.duration:.1f}")))
     if any(c.visibility == "public" for c in result.checks):
         console.print(Text(message("public_only_note", result.lang), style="dim"))
