@@ -38,7 +38,7 @@ def test_check_exit_codes(course: Path, tmp_path: Path) -> None:
     html = tmp_path / "report.html"
     good = grader("check", "exT", str(tmp_path / "mine.py"), "--html", str(html), cwd=course)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "6/6" in good.stdout and "hidden" not in good.stdout.lower().split("public")[0]
+    assert "6 of 6 points" in good.stdout and "hidden" not in good.stdout.lower().split("public")[0]
     assert html.read_text().startswith("<!DOCTYPE html>")
     assert grader("check", "exNOPE", cwd=course).returncode == 2
     assert grader("check", "exT", str(tmp_path / "missing.py"), cwd=course).returncode == 2
