@@ -37,6 +37,12 @@ def leave(name):
     return sorted(os.listdir('/tmp'))
 def exit_with(code):
     os._exit(code)
+def zygote_memory():
+    try:
+        with open(f"/proc/{os.getppid()}/mem", "rb") as mem:
+            return mem.read(1).hex()
+    except OSError as exc:
+        return type(exc).__name__
 """}]
 
 
@@ -109,3 +115,9 @@ def test_forked_grading_process_starts_its_own_zygote(launcher: PreloadedLaunche
     assert ours.alive  # the child's exit did not stop the parent's zygote
     with Worker(PROGRAM, LIMITS, launcher) as worker:
         assert call(worker, "add", 1, 1) == 2
+
+
+def test_a_worker_cannot_read_the_zygotes_memory(launcher: PreloadedLauncher) -> None:
+    """The zygote is not dumpable: its memory is out of reach of the (same uid) workers."""
+    with Worker(PROGRAM, LIMITS, launcher) as worker:
+        assert call(worker, "zygote_memory") == "PermissionError"
