@@ -47,14 +47,21 @@ def variants(exercise: Exercise) -> list[Variant]:
 
 @contextmanager
 def variant_source(exercise: Exercise, variant: Variant) -> Iterator[Path]:
-    """The variant as a gradable file: its definitions after the reference's, or as it is."""
+    """The variant as a gradable file: its definitions after its base's, or as it is.
+
+    The base is the reference, another variant (by name), or "none".
+    """
     if variant.base == "none":
         yield variant.file
         return
+    if variant.base == "reference":
+        base = exercise.reference
+    else:
+        base = next(v.file for v in variants(exercise) if v.name == variant.base)
     folder = Path(tempfile.mkdtemp(prefix="grader-variant-"))
     try:
         path = folder / f"{variant.name}.py"
-        path.write_text(exercise.reference.read_text(encoding="utf-8") + "\n\n"
+        path.write_text(base.read_text(encoding="utf-8") + "\n\n"
                         + variant.file.read_text(encoding="utf-8"), encoding="utf-8")
         yield path
     finally:

@@ -190,17 +190,22 @@ def run_pytest(paths: list[Path], plugin: object, *extra: str) -> int:
     """Run the check files with pytest in this process; pytest's own output is discarded.
 
     Installed pytest plugins are not loaded: checks need only this one, and each plugin
-    costs start-up time that a student waits for.
+    costs start-up time that a student waits for. The first folder (the public checks) is
+    importable during the run, so that public and hidden checks share helper modules kept
+    there.
     """
     saved_stdout, saved_env = sys.stdout, os.environ.get(NO_AUTOLOAD)
     modules_before = set(sys.modules)
     os.environ[NO_AUTOLOAD] = "1"
+    helpers = str(paths[0].resolve())
+    sys.path.insert(0, helpers)
     try:
         with open(os.devnull, "w") as quiet:
             sys.stdout = quiet
             return int(pytest.main([*pytest_args(paths), *extra], plugins=[plugin, fixtures]))
     finally:
         sys.stdout = saved_stdout
+        sys.path.remove(helpers)
         if saved_env is None:
             os.environ.pop(NO_AUTOLOAD, None)
         else:

@@ -183,15 +183,12 @@ class PreloadedLauncher(Launcher):
 
     def spawn(self, limits: Limits) -> tuple[ForkedProcess, socket.socket, BinaryIO]:
         """A new worker process: its handle, the grader's end of its socket, its output."""
-        for attempt in range(2):
-            zygote = self._zygote()
-            try:
-                return zygote.spawn(limits)
-            except OSError:
-                zygote.stop()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+        zygote = self._zygote()
+        try:
+            return zygote.spawn(limits)
+        except OSError:  # it has just ended (a worker may have killed it): once more, anew
+            zygote.stop()
+        return self._zygote().spawn(limits)
 
     def close(self) -> None:
         """Stop this process's zygote (and any worker it runs); waits until it has ended."""

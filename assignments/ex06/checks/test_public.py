@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from network_helpers import KEYS, as_number, grader_numerical_gradient
 
 from grader.checks import (
     Mistake,
@@ -20,8 +21,6 @@ from grader.checks import (
     keep,
     seed_numpy,
 )
-
-KEYS = ("W1", "b1", "W2", "b2")
 
 # -- MNIST training budget and thresholds (calibrated over 30 seeds per data source) -----
 SEED = 0  # np.random.seed before the network is built and trained
@@ -71,36 +70,6 @@ def tiny_batch(rng, n=4, inputs=6, classes=3):
     x = rng.uniform(0, 1, size=(n, inputs))
     t = np.eye(classes)[rng.integers(0, classes, size=n)]
     return x, t
-
-
-def as_number(value, what):
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number.")
-    return float(value)
-
-
-def grader_numerical_gradient(net, params, x, t):
-    """Numerical gradient of net.loss(x, t), nudging each parameter array in place."""
-    grads = {}
-    for key in KEYS:
-        remote = handle(net, "params", key)
-        base = params[key]
-        h = 1e-5 if base.dtype == np.float64 else 1e-3
-        grad = np.zeros(base.shape)
-        for idx in np.ndindex(*base.shape):
-            plus, minus = base.copy(), base.copy()
-            plus[idx] += h
-            minus[idx] -= h
-            copy_into(remote, plus)
-            loss_plus = as_number(net.loss(x, t), "loss(x, t)")
-            copy_into(remote, minus)
-            loss_minus = as_number(net.loss(x, t), "loss(x, t)")
-            grad[idx] = (loss_plus - loss_minus) / (float(plus[idx]) - float(minus[idx]))
-        copy_into(remote, base)
-        grads[key] = grad
-    return grads
 
 
 def compare_gradients(got, expected, what, dtype):

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from network_helpers import KEYS, as_number, grader_numerical_gradient
 
 from grader.checks import Mistake, assert_close, copy_into, handle, seed_numpy
-
-KEYS = ("W1", "b1", "W2", "b2")
 
 
 def get_params(net):
@@ -26,14 +25,6 @@ def random_net(sub, rng, sizes):
         copy_into(handle(net, "params", key), value)
         params[key] = value.astype(params[key].dtype)
     return net, params
-
-
-def as_number(value, what):
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number.")
-    return float(value)
 
 
 def softmax(a):
@@ -90,27 +81,6 @@ def test_predict_and_loss_match(sub, rng):
     expected = -np.mean(np.log(np.sum(y * t, axis=1)))
     assert_close(as_number(net.loss(x, t), "loss(x, t)"), expected, rtol=1e-4, atol=1e-6,
                  what="loss(x, t)", hint="net_loss")
-
-
-def grader_numerical_gradient(net, params, x, t):
-    grads = {}
-    for key in KEYS:
-        remote = handle(net, "params", key)
-        base = params[key]
-        h = 1e-5 if base.dtype == np.float64 else 1e-3
-        grad = np.zeros(base.shape)
-        for idx in np.ndindex(*base.shape):
-            plus, minus = base.copy(), base.copy()
-            plus[idx] += h
-            minus[idx] -= h
-            copy_into(remote, plus)
-            loss_plus = as_number(net.loss(x, t), "loss(x, t)")
-            copy_into(remote, minus)
-            loss_minus = as_number(net.loss(x, t), "loss(x, t)")
-            grad[idx] = (loss_plus - loss_minus) / (float(plus[idx]) - float(minus[idx]))
-        copy_into(remote, base)
-        grads[key] = grad
-    return grads
 
 
 @pytest.mark.points(2)
