@@ -5,6 +5,7 @@ Expected values are written out as numbers; these checks never run the reference
 
 import numpy as np
 import pytest
+from result_helpers import as_numbers, check_accuracy
 
 from grader.checks import assert_close, assert_inputs_unchanged
 
@@ -43,17 +44,9 @@ ARGMAX_NET = {
 }
 
 
-def _numbers(got):
-    """The student's result as an array when it is plain numeric data, else None."""
-    if isinstance(got, (bool, int, float, np.generic, np.ndarray)):
-        values = np.asarray(got)
-        return values if values.dtype.kind in "biuf" else None
-    return None
-
-
 def _rows_hint(got, shape, default=None):
     """The hint for a 2-D result that should be probabilities per row."""
-    values = _numbers(got)
+    values = as_numbers(got)
     if values is None or values.shape != shape or not np.isfinite(values).all():
         return default
     if np.allclose(values.sum(axis=1), 1.0):
@@ -95,7 +88,7 @@ def test_softmax_1d_large_inputs(sub):
     ]
     for a, expected in cases:
         got = sub.softmax(np.array(a))
-        values = _numbers(got)
+        values = as_numbers(got)
         finite = values is not None and np.isfinite(values).all()
         # nan/inf is an overflow problem; finite but wrong values are a formula problem
         assert_close(got, expected, what=f"softmax({a})",
@@ -153,7 +146,7 @@ def test_softmax_does_not_modify_input(sub):
 
 def _forward_hint(got, default=None):
     """forward_output when the rows look like probabilities (an activation on the output)."""
-    values = _numbers(got)
+    values = as_numbers(got)
     if values is not None and values.ndim >= 1 and np.isfinite(values).all():
         rows = values.reshape(-1, values.shape[-1])
         if np.allclose(rows.sum(axis=1), 1.0):
@@ -179,7 +172,7 @@ def test_forward_batch(sub):
                 [0.3080685345252333, 0.6768389367475369],
                 [0.318095378569235, 0.6990298221828024]]
     got = sub.forward(BOOK_NET, x)
-    values = _numbers(got)
+    values = as_numbers(got)
     right_shape = values is not None and values.shape == (3, 2)
     assert_close(got, expected, what="forward(network, x) for a batch of 3",
                  hint=_forward_hint(got, "forward_values") if right_shape else None)
@@ -194,7 +187,7 @@ def test_forward_output_is_identity(sub):
                 [1.5024940721961975, 1.3429582533567106, -0.4268129549058856],
                 [0.9611895646237101, 1.7937253964510673, -0.2670374219807489],
                 [1.3200899955820442, 1.2211046919368451, -0.22124706253305154]]
-    values = _numbers(got)
+    values = as_numbers(got)
     squashed = values is not None and values.shape == (4, 3) and bool(
         np.all((values > 0) & (values < 1)))
     assert_close(got, expected, what="forward(network, x) for a network with 3 outputs",
@@ -240,16 +233,6 @@ def _argmax_data(n, wrong_every):
     return x, t, 1.0 - wrong.sum() / n
 
 
-def _check_accuracy(got, expected, n, batch_size, what, hint=None):
-    """assert_close for an accuracy, recognising a count, and (with batch_size=1, where no
-    batching mistake can matter) a fraction rounded down to 0 by an integer division."""
-    values = _numbers(got)
-    scalar = values is not None and values.shape == () and expected > 0 and n > 1
-    if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and values == 0)):
-        hint = "accuracy_ratio"
-    assert_close(got, expected, what=what, hint=hint)
-
-
 @pytest.mark.points(2)
 @pytest.mark.hint("accuracy_value")
 def test_accuracy_value(sub):
@@ -259,10 +242,10 @@ def test_accuracy_value(sub):
                   [0.1, 0.6, 0.5], [0.2, 0.8, 0.1]])
     # predicted classes:  0  1  2  2  1  0  0  2  1  1
     t = np.array([0, 1, 2, 1, 1, 0, 2, 2, 0, 1])
-    _check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), 0.7, 10, 1,
+    check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), 0.7, 10, 1,
                     what="accuracy(network, x, t, batch_size=1)")
     x, t, expected = _argmax_data(12, 4)
-    _check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 12, 1,
+    check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 12, 1,
                     what="accuracy(network, x, t, batch_size=1)")
 
 
@@ -272,9 +255,9 @@ def test_accuracy_default_batch_size(sub):
     """accuracy: without batch_size (default 100), for 250 and for 10 samples."""
     for n in (250, 10):
         x, t, expected = _argmax_data(n, 5)
-        _check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, n, 1,
+        check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, n, 1,
                         what=f"accuracy(network, x, t, batch_size=1) for {n} samples")
-        _check_accuracy(sub.accuracy(ARGMAX_NET, x, t), expected, n, 100,
+        check_accuracy(sub.accuracy(ARGMAX_NET, x, t), expected, n, 100,
                         hint="accuracy_batches",
                         what=f"accuracy(network, x, t) for {n} samples")
 
@@ -284,9 +267,9 @@ def test_accuracy_default_batch_size(sub):
 def test_accuracy_batch_sizes(sub):
     """accuracy: the same answer for every batch_size, also when it does not divide len(x)."""
     x, t, expected = _argmax_data(25, 3)
-    _check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 25, 1,
+    check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 25, 1,
                     what="accuracy(network, x, t, batch_size=1) for 25 samples")
     for batch_size in (4, 7, 10, 25, 60):
         got = sub.accuracy(ARGMAX_NET, x, t, batch_size=batch_size)
-        _check_accuracy(got, expected, 25, batch_size, hint="accuracy_batches",
+        check_accuracy(got, expected, 25, batch_size, hint="accuracy_batches",
                         what=f"accuracy(network, x, t, batch_size={batch_size}) for 25 samples")

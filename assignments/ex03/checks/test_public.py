@@ -5,6 +5,7 @@ Expected values are written out as numbers; these checks never run the reference
 
 import numpy as np
 import pytest
+from loss_helpers import CEE_RTOL, as_numbers, factor_hint
 
 from grader.checks import Mistake, assert_close
 
@@ -23,24 +24,6 @@ T_BATCH = np.array([[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]])
 LABELS_BATCH = np.array([0, 2, 0, 2])
 CEE_BATCH = 1.3123811232142248
 
-# The log guard (1e-7 in the book) may differ a little between correct answers.
-CEE_RTOL = 1e-4
-
-
-def _numbers(got):
-    if isinstance(got, (bool, int, float, np.generic, np.ndarray)):
-        values = np.asarray(got)
-        return values if values.dtype.kind in "biuf" else None
-    return None
-
-
-def _factor_hint(got, expected, factor, hint, default=None):
-    """`hint` when the result is `factor` times the expected one."""
-    values = _numbers(got)
-    if values is not None and values.size == 1 and np.isclose(values.item(), factor * expected):
-        return hint
-    return default
-
 
 # -- mean_squared_error ---------------------------------------------------------------------
 
@@ -52,7 +35,7 @@ def test_mse_book_example(sub):
     for y, expected in ((Y_GOOD, 0.0975), (Y_BAD, 0.5975)):
         got = sub.mean_squared_error(y, T_BOOK)
         assert_close(got, expected, what=f"mean_squared_error(y, t) for y = {y.tolist()}",
-                     hint=_factor_hint(got, expected, 2.0, "mse_half"))
+                     hint=factor_hint(got, expected, 2.0, "mse_half"))
 
 
 @pytest.mark.points(1)
@@ -67,7 +50,7 @@ def test_mse_batch(sub):
     for y, t, expected in cases:
         got = sub.mean_squared_error(y, t)
         assert_close(got, expected, what=f"mean_squared_error(y, t) for y of shape {y.shape}",
-                     hint=_factor_hint(got, expected, 2.0, "mse_half"))
+                     hint=factor_hint(got, expected, 2.0, "mse_half"))
 
 
 # -- cross_entropy_error --------------------------------------------------------------------
@@ -89,7 +72,7 @@ def test_cee_batch_one_hot(sub):
     got = sub.cross_entropy_error(Y_BATCH, T_BATCH)
     assert_close(got, CEE_BATCH, rtol=CEE_RTOL, batch_size=4,
                  what="cross_entropy_error(y, t) for a batch of 4 with one-hot t",
-                 hint=_factor_hint(got, CEE_BATCH, 4.0, "cee_batch_mean"))
+                 hint=factor_hint(got, CEE_BATCH, 4.0, "cee_batch_mean"))
 
 
 @pytest.mark.points(2)
@@ -107,7 +90,7 @@ def test_cee_batch_labels(sub):
         assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
                      what=f"cross_entropy_error(y, t) for a batch of {n} with labels "
                           f"t = {t.tolist()}",
-                     hint=_factor_hint(got, expected, n, "cee_batch_mean"))
+                     hint=factor_hint(got, expected, n, "cee_batch_mean"))
 
 
 @pytest.mark.points(2)
@@ -119,7 +102,7 @@ def test_cee_log_guard(sub):
                         (np.array([[0.0, 0.4, 0.6], [0.2, 0.8, 0.0]]),
                          np.array([[1, 0, 0], [0, 1, 0]]), 5.0)):
         got = sub.cross_entropy_error(y, t)
-        values = _numbers(got)
+        values = as_numbers(got)
         what = f"cross_entropy_error(y, t) for y = {y.tolist()}, t = {t.tolist()}"
         if values is None or values.size != 1:
             assert_close(got, least, what=what)  # explains what came back instead
@@ -132,7 +115,7 @@ def test_cee_log_guard(sub):
     # zero probability on a wrong class: the ordinary loss
     y, t = np.array([0.0, 0.2, 0.8]), np.array([0, 0, 1])
     got = sub.cross_entropy_error(y, t)
-    values = _numbers(got)
+    values = as_numbers(got)
     finite = values is not None and np.isfinite(values).all()
     # nan/inf is a missing guard; a finite but wrong loss is a formula problem
     assert_close(got, 0.22314342631421757, rtol=CEE_RTOL,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from diff_helpers import diagnose_diff
 
 from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
 
@@ -13,30 +14,6 @@ BOOK_F = "lambda x: 0.01 * x**2 + 0.1 * x"  # the book's function_1
 SQUARES = "lambda x: np.sum(x**2)"  # the book's function_2
 # A separable function whose every element has its own weight, so positions matter.
 WEIGHTED = "lambda x: np.sum(np.arange(1.0, x.size + 1.0).reshape(x.shape) * x**2)"
-
-
-def diagnose_diff(got, source, x):
-    """Hint key for a wrong numerical_diff result, recognised by its symptom.
-
-    The function is rebuilt here, in the grader, from the same source the worker uses, so
-    the usual wrong formulas can be recomputed and compared with the student's value.
-    """
-    f = eval(source, {"np": np})  # a literal of this file, not student code
-    if not np.isfinite(got):
-        return "numerical_diff"
-    if got == 0.0:
-        return "diff_h_too_small"  # x + h == x: h is below the resolution of x
-    steps = 10.0 ** -np.arange(1, 21)
-    for h in steps:
-        if np.isclose(got, (f(x + h) - f(x - h)) / 2 * h, rtol=1e-6, atol=0):
-            return "diff_precedence"
-        if h < 1e-6 and np.isclose(got, (f(x + h) - f(x - h)) / (2 * h), rtol=1e-9, atol=0):
-            return "diff_h_too_small"  # the right formula, drowned in rounding error
-    for h in steps:
-        for one_sided in ((f(x + h) - f(x)) / h, (f(x) - f(x - h)) / h):
-            if np.isclose(got, one_sided, rtol=1e-9, atol=0):
-                return "diff_forward"
-    return "numerical_diff"
 
 
 def check_diff(sub, cases, rtol=1e-6):

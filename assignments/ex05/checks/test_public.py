@@ -7,15 +7,13 @@ G, the upstream gradient dout is exactly G, so backward(G) must equal dL/dx.
 
 import numpy as np
 import pytest
+from gradient_helpers import ATOL, RTOL, numerical_gradient
 
 from grader.checks import Mistake, assert_close, assert_inputs_unchanged
 
 # Every call into the student's code here returns in milliseconds: 5 s is ample, and a
 # function that never returns costs 5 s per check instead of the worker's default 10 s.
 pytestmark = pytest.mark.timeout(5)
-
-H = 1e-5
-RTOL, ATOL = 1e-4, 1e-7
 
 
 def weighted_sum(out, weights, what):
@@ -34,17 +32,6 @@ def scalar(value, what):
         raise Mistake(f"{what} returned {type(value).__name__}; expected a single number "
                       "(the loss).")
     return float(value)
-
-
-def numerical_gradient(loss, x):
-    """Central differences of loss(x') over every element of x (computed by the grader)."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += H
-        minus[idx] -= H
-        grad[idx] = (loss(plus) - loss(minus)) / (2 * H)
-    return grad
 
 
 def away_from_zero(rng, shape):

@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from result_helpers import as_numbers, check_accuracy
 
 from grader.checks import assert_close
 
@@ -12,16 +13,9 @@ from grader.checks import assert_close
 pytestmark = pytest.mark.timeout(2)
 
 
-def _numbers(got):
-    if isinstance(got, (bool, int, float, np.generic, np.ndarray)):
-        values = np.asarray(got)
-        return values if values.dtype.kind in "biuf" else None
-    return None
-
-
 def _rows_hint(got, shape, default=None):
     """The hint for a 2-D result that should be probabilities per row."""
-    values = _numbers(got)
+    values = as_numbers(got)
     if values is None or values.shape != shape or len(shape) != 2 or not np.isfinite(values).all():
         return default
     if np.allclose(values.sum(axis=1), 1.0):
@@ -45,7 +39,7 @@ def _network(rng, sizes, scale=1.0):
 def _forward_hint(got, expected, default=None):
     """forward_output when the outputs look squashed by an activation on the output layer:
     rows that sum to 1, or every output in (0, 1) where the expected ones are not."""
-    values = _numbers(got)
+    values = as_numbers(got)
     if values is not None and values.shape == expected.shape and np.isfinite(values).all():
         rows = values.reshape(-1, values.shape[-1])
         inside = np.all((values > 0) & (values < 1))
@@ -82,7 +76,7 @@ def test_softmax_large_matches_reference(sub, ref, rng):
     cases.append(rng.uniform(-1000.0, 1000.0, size=(5, 5)))
     for a in cases:
         got = sub.softmax(a)
-        values = _numbers(got)
+        values = as_numbers(got)
         finite = values is not None and np.isfinite(values).all()
         hint = _rows_hint(got, a.shape, "softmax_values") if finite else None
         assert_close(got, ref.softmax(a), what=f"softmax of an array of shape {a.shape} "
@@ -126,7 +120,7 @@ def test_predict_large_outputs(sub, ref, rng):
     net["b3"] = np.array([1000.0, 998.0, -1000.0])
     x = rng.normal(size=(12, 5))
     got = sub.predict(net, x)
-    values = _numbers(got)
+    values = as_numbers(got)
     finite = values is not None and np.isfinite(values).all()
     assert_close(got, ref.predict(net, x), what="predict with large outputs of the last layer",
                  hint=_rows_hint(got, (12, 3), "predict_softmax") if finite else None)
@@ -140,16 +134,6 @@ def _labels(rng, net, ref, x, keep=0.6):
     return t
 
 
-def _check_accuracy(got, expected, n, batch_size, what, hint=None):
-    """assert_close for an accuracy, recognising a count, and (with batch_size=1, where no
-    batching mistake can matter) a fraction rounded down to 0 by an integer division."""
-    values = _numbers(got)
-    scalar = values is not None and values.shape == () and expected > 0 and n > 1
-    if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and values == 0)):
-        hint = "accuracy_ratio"
-    assert_close(got, expected, what=what, hint=hint)
-
-
 @pytest.mark.points(2)
 @pytest.mark.hint("accuracy_value")
 def test_accuracy_matches_reference(sub, ref, rng):
@@ -159,7 +143,7 @@ def test_accuracy_matches_reference(sub, ref, rng):
         x = rng.normal(size=(n, sizes[0]))
         t = _labels(rng, net, ref, x)
         expected = ref.accuracy(net, x, t)
-        _check_accuracy(sub.accuracy(net, x, t, batch_size=1), expected, n, 1,
+        check_accuracy(sub.accuracy(net, x, t, batch_size=1), expected, n, 1,
                         what=f"accuracy(network, x, t, batch_size=1) for {n} samples")
         for batch_size in (32, 128, None, 1000):
             if batch_size is None:
@@ -167,7 +151,7 @@ def test_accuracy_matches_reference(sub, ref, rng):
             else:
                 got = sub.accuracy(net, x, t, batch_size=batch_size)
                 what = f"accuracy(network, x, t, batch_size={batch_size}) for {n} samples"
-            _check_accuracy(got, expected, n, batch_size or 100, what=what,
+            check_accuracy(got, expected, n, batch_size or 100, what=what,
                             hint="accuracy_batches")
 
 
@@ -185,6 +169,6 @@ def test_accuracy_edge_cases(sub, ref, rng):
             expected = ref.accuracy(net, x, t, batch_size)
             got = sub.accuracy(net, x, t, batch_size=batch_size)
             # with batch_size > 1 a wrong answer is most likely a batching mistake
-            _check_accuracy(got, expected, n, batch_size,
+            check_accuracy(got, expected, n, batch_size,
                             hint="accuracy_batches" if batch_size > 1 else None,
                             what=f"accuracy for {n} samples, batch_size={batch_size}")

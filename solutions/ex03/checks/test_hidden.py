@@ -2,29 +2,13 @@
 
 import numpy as np
 import pytest
+from loss_helpers import CEE_RTOL, as_numbers, factor_hint
 
 from grader.checks import assert_close, assert_inputs_unchanged
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
 pytestmark = pytest.mark.timeout(2)
-
-CEE_RTOL = 1e-4  # the log guard may differ a little between correct solutions
-
-
-def _numbers(got):
-    if isinstance(got, (bool, int, float, np.generic, np.ndarray)):
-        values = np.asarray(got)
-        return values if values.dtype.kind in "biuf" else None
-    return None
-
-
-def _factor_hint(got, expected, factor, hint, default=None):
-    """`hint` when the result is `factor` times the expected one."""
-    values = _numbers(got)
-    if values is not None and values.size == 1 and np.isclose(values.item(), factor * expected):
-        return hint
-    return default
 
 
 def _probabilities(rng, n, classes):
@@ -56,7 +40,7 @@ def test_mse_matches_reference(sub, ref, rng):
         got = sub.mean_squared_error(y, t)
         expected = ref.mean_squared_error(y, t)
         assert_close(got, expected, what=f"mean_squared_error for y of shape {y.shape}",
-                     hint=_factor_hint(got, expected, 2.0, "mse_half"))
+                     hint=factor_hint(got, expected, 2.0, "mse_half"))
 
 
 @pytest.mark.points(2)
@@ -74,7 +58,7 @@ def test_cee_one_hot_matches_reference(sub, ref, rng):
         expected = ref.cross_entropy_error(y, t)
         assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
                      what=f"cross_entropy_error for y of shape {y.shape}, one-hot t",
-                     hint=_factor_hint(got, expected, n, "cee_batch_mean"))
+                     hint=factor_hint(got, expected, n, "cee_batch_mean"))
 
 
 @pytest.mark.points(2)
@@ -89,7 +73,7 @@ def test_cee_labels_matches_reference(sub, ref, rng):
         assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
                      what=f"cross_entropy_error for y of shape {y.shape}, labels t of shape "
                           f"{t.shape}",
-                     hint=_factor_hint(got, expected, n, "cee_batch_mean"))
+                     hint=factor_hint(got, expected, n, "cee_batch_mean"))
 
 
 @pytest.mark.points(1)
@@ -116,7 +100,7 @@ def test_cee_log_guard_labels(sub, rng):
     y[4, t[4]] = 0.0                # sample 4 gives its correct class no probability
     y[4] /= y[4].sum()
     got = sub.cross_entropy_error(y, t)
-    values = _numbers(got)
+    values = as_numbers(got)
     assert values is not None and values.size == 1, "the loss must be a single number"
     loss = float(values.item())
     assert np.isfinite(loss), f"the loss is {loss} for a batch with zero probabilities"
