@@ -55,7 +55,7 @@ from grader.worker.client import Launch, Launcher, import_paths
 
 SANDBOX_UID = 65534
 GRADER_ROOT = "/opt/grader-lib"
-WORKDIR = "/work"
+WORKDIR_CHOICES = ("/work", "/sandbox-work", "/grader-sandbox-work")
 HOSTNAME = "sandbox"
 PROBE_SECONDS = 20.0
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -154,13 +154,14 @@ class BubblewrapLauncher(Launcher):
 
     def prepare(self, argv: list[str], workdir: Path) -> Launch:
         mounts, _, executable = self.layout()
+        inside = inner_workdir(mounts)
         args = [
             "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", HOSTNAME,
             "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             *mounts,
-            "--ro-bind", str(workdir), WORKDIR, "--remount-ro", "/", "--chdir", WORKDIR,
+            "--ro-bind", str(workdir), inside, "--remount-ro", "/", "--chdir", inside,
             "--clearenv",
         ]
         for key, value in self.environment().items():
@@ -264,6 +265,19 @@ class BubblewrapLauncher(Launcher):
             args += margs
         args += grader_bind
         return args, list(dict.fromkeys(inner_paths)), str(executable)
+
+
+def inner_workdir(mounts: list[str]) -> str:
+    """Where the worker's folder appears inside: a path no mounted tree lies on or under.
+
+    A checkout under /work (its virtualenv mounted read-only) must not be covered by it.
+    """
+    targets = [Path(a) for a in mounts if a.startswith("/")]
+    for choice in WORKDIR_CHOICES:
+        if not any(_inside(t, Path(choice)) or _inside(Path(choice), t) for t in targets
+                   if t != Path("/")):
+            return choice
+    raise IsolationUnavailable("no free folder for the worker inside the sandbox")
 
 
 def _children(pid: int) -> list[int]:
