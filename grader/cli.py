@@ -151,6 +151,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   id_pattern: str | None, one: bool, student_name: str | None,
                   allow_unsandboxed: bool, course: Path | None, lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -175,9 +176,11 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     except IsolationUnavailable as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
+    if launcher.warning:
+        err_console().print(f"[yellow]warning:[/] {escape(launcher.warning)}")
     jobs = entries(ex, submissions, id_pattern, one=one, name=student_name)
     out.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
+    workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
     failures = 0
     title = ex.title(lang)
 

@@ -202,6 +202,8 @@ class Launcher:
     """How a worker process is started. The sandbox module provides stricter launchers."""
 
     mode = "unsandboxed"
+    one_at_a_time = False  # True: its workers share one user, so one runs at a time, unforked
+    warning: str | None = None  # what the instructor must know about this mode
 
     def command(self, argv: list[str], workdir: Path) -> list[str]:
         return argv

@@ -1,8 +1,8 @@
 """The worker: runs the student's definitions and answers the grader's requests.
 
 This module is the only grader code that runs beside student code. It imports nothing but
-the standard library, NumPy and the wire format, so it starts fast, and it never sees an
-expected value: requests carry inputs only. Everything it says back is distrusted.
+the standard library, NumPy, the wire format and its confinement, so it starts fast, and it
+never sees an expected value: requests carry inputs only. Everything it says back is distrusted.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.worker.confine import confine_from_environment
 from grader.worker.protocol import Channel, Handle, decode, encode
 
 TRACEBACK_LIMIT = 4000
@@ -184,7 +185,8 @@ def apply_limits(limits: dict) -> None:
 
 
 def run(fd: int, max_bytes: int, limits: dict) -> None:
-    """Be a worker on the socket ``fd``: limits first, then the greeting, then requests."""
+    """Be a worker on the socket ``fd``: confinement and limits, the greeting, then requests."""
+    confine_from_environment()
     apply_limits(limits)
     sock = socket.socket(fileno=fd)
     sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
