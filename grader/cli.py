@@ -89,10 +89,14 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
 def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
           lang: str | None) -> None:
     """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
+    from rich.markup import escape
+
     from grader.load.locate import opened
     from grader.load.program import UnreadableSubmission, read_program
     from grader.report.terminal import print_result
+    from grader.text import message
     from grader.worker.client import Limits, prestart
+    from grader.worker.sandbox import RlimitsOnlyLauncher
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -110,8 +114,9 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         sys.exit(EXIT_NOT_FOUND)
     launcher = check_launcher(found)
     prestart(launcher, Limits())  # the worker starts while pytest is imported
-    if getattr(launcher, "warning", None):
-        err_console().print(f"[yellow]note:[/] {launcher.warning}")
+    if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
+        note = message("no_sandbox_check", lang, reason=launcher.reason)
+        err_console().print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     from grader.grading import grade
 
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
