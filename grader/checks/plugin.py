@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
+import traceback
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +120,7 @@ class GraderPlugin:
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
         self.conn.call_seconds = check_markers(item)[3]
+        self.conn.reply_bytes = reply_budget(item)
         tap = self.conn.worker.output if self.conn.worker else None
         if tap is not None:
             tap.settle()  # the previous check's output is the previous check's
@@ -137,6 +140,26 @@ class GraderPlugin:
             if tap is not None:
                 tap.settle()
                 outcome.output += tap.text(self._output_start)
+            _release(outcome.failure)
+
+
+def _release(failure: BaseException | None) -> None:
+    """Let go of what a finished check brought back from the worker.
+
+    A failure's frames hold the check's locals (the student's results) for as long as pytest's
+    records of the run live, and pytest keeps the last failure for post-mortem debugging even
+    after the run: of a failure, only its message is needed.
+    """
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            delattr(sys, name)
+    while failure is not None:
+        for frame, _ in traceback.walk_tb(failure.__traceback__):
+            with contextlib.suppress(RuntimeError):  # a frame still running keeps its locals
+                frame.clear()
+                if sys.version_info < (3, 13):  # f_locals was a snapshot, which clear() left
+                    frame.f_locals.clear()
+        failure = failure.__context__
 
 
 def check_markers(item: pytest.Item) -> tuple[str, float, str, float | None]:
@@ -152,6 +175,13 @@ def check_markers(item: pytest.Item) -> tuple[str, float, str, float | None]:
     return (check_id, float(points.args[0]) if points and points.args else 0.0,
             str(hint.args[0]) if hint and hint.args else check_id,
             float(timeout.args[0]) if timeout and timeout.args else None)
+
+
+def reply_budget(item: pytest.Item) -> int | None:
+    """Bytes one request of a check may bring back: the closest ``reply_bytes`` marker, else
+    the worker's default (``Limits.reply_bytes``)."""
+    marker = item.get_closest_marker("reply_bytes")
+    return int(marker.args[0]) if marker and marker.args else None
 
 
 def _short_assertion(report: Any, error: BaseException) -> str:

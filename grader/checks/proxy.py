@@ -41,6 +41,7 @@ class Connection:
         self.program = program
         self.unreadable = unreadable
         self.call_seconds: float | None = None
+        self.reply_bytes: int | None = None  # what one request of the running check may bring back
         self._early_start: threading.Thread | None = None
         self._early_failure: StudentFault | None = None
 
@@ -90,7 +91,8 @@ class Connection:
             if op == "start":
                 what = what or "import"
                 return self.worker.start()
-            return self.worker.request(op, timeout=self.call_seconds, **fields)
+            return self.worker.request(op, timeout=self.call_seconds,
+                                       reply_bytes=self.reply_bytes, **fields)
         except StudentError as exc:
             raise self._explain(exc, what) from None
         except CallTimedOut as exc:
@@ -268,7 +270,7 @@ def connection_of(obj: Submission | RemoteObject) -> Connection:
 
 
 def call_function(func: RemoteObject, args: tuple, kwargs: dict, **options: Any) -> Any:
-    """Call a remote function with request options (``keep``, ``return_args``)."""
+    """Call a remote function with request options (``keep``, ``share_arrays``)."""
     if not isinstance(func, RemoteObject):
         raise TypeError("expected a function of the student's code, like sub.softmax")
     return func._call(args, kwargs, **options)
