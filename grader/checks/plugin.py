@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -52,6 +53,7 @@ class GraderPlugin:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: list[str] = []
         self.interrupted = False
+        self.notes: list[str] = []
         self._reference_module: ModuleType | None = None
         self._output_start = 0
 
@@ -88,6 +90,13 @@ class GraderPlugin:
                 value, np.ndarray) else value
 
         return keep
+
+    @pytest.fixture
+    def note(self) -> Callable[[str], None]:
+        """``note(key)``: tell the student something that costs no points, e.g. that a
+        tolerated form was accepted. ``key`` names a text in exercise.toml [hints]; each
+        note is shown once among the submission's notes."""
+        return self.notes.append
 
     # -- hooks -----------------------------------------------------------------------------
     def is_hidden(self, path: Path) -> bool:
