@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -54,6 +55,7 @@ class GraderPlugin:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: list[str] = []
         self.interrupted = False
+        self.notes: list[str] = []
         self._reference_module: ModuleType | None = None
         self._output_start = 0
 
@@ -90,6 +92,13 @@ class GraderPlugin:
                 value, np.ndarray) else value
 
         return keep
+
+    @pytest.fixture
+    def note(self) -> Callable[[str], None]:
+        """``note(key)``: tell the student something that costs no points, e.g. that a
+        tolerated form was accepted. ``key`` names a text in exercise.toml [hints]; each
+        note is shown once among the submission's notes."""
+        return self.notes.append
 
     # -- hooks -----------------------------------------------------------------------------
     def is_hidden(self, path: Path) -> bool:
