@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from grader.checks.plugin import GraderPlugin, Outcome, is_student_fault, run_pytest
@@ -139,5 +140,6 @@ def _load_notes(conn: Connection, program: Program, lang: str) -> list[str]:
         notes.append(message("note_load_failure", lang, **failure))
     if program.skipped:
         notes.append(message("note_skipped", lang, count=len(program.skipped)))
+    notes += [message("note_reads_data", lang, **asdict(read)) for read in program.data_reads]
     return notes
 

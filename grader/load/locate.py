@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
-from grader.load.program import UnreadableSubmission
+from grader.load.bounded import UnreadableSubmission, run_bounded
 
 SOURCE_SUFFIXES = (".ipynb", ".py")
 ZIP_MAX_FILES = 200
@@ -24,13 +25,16 @@ def student_id(entry: Path) -> str:
 
 
 def pick_source(folder: Path, exercise: str) -> Path:
-    """The notebook or module in ``folder``: ``exNN.ipynb``/``exNN.py`` or the only one."""
+    """The notebook or module in ``folder``: ``exNN.ipynb``/``exNN.py`` or the only one.
+
+    Only regular files inside ``folder`` count: a symbolic link could point anywhere.
+    """
+    found = sorted(_regular_files(folder))
     for suffix in SOURCE_SUFFIXES:
         named = folder / f"{exercise}{suffix}"
-        if named.is_file():
+        if named in found:
             return named
-    found = sorted(p for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file()
-                   and not IGNORED_PARTS & set(p.parts) and not p.name.startswith("."))
+    found = [p for p in found if p.suffix in SOURCE_SUFFIXES]
     notebooks = [p for p in found if p.suffix == ".ipynb"]
     candidates = notebooks or found
     if len(candidates) == 1:
@@ -42,15 +46,35 @@ def pick_source(folder: Path, exercise: str) -> Path:
         f"{folder.name} holds several files ({names}); name the one to grade {exercise}.ipynb")
 
 
+def _regular_files(folder: Path) -> Iterator[Path]:
+    """Regular files under ``folder``, never through a symbolic link; hidden ones left out."""
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in IGNORED_PARTS and not d.startswith(".")]
+        for name in files:
+            path = Path(top, name)
+            with suppress(OSError):  # gone meanwhile: not a file to grade
+                if not name.startswith(".") and stat.S_ISREG(path.lstat().st_mode):
+                    yield path
+
+
 @contextmanager
 def opened(entry: Path, exercise: str) -> Iterator[Path]:
-    """Yield the source file of a submission entry; a zip is unpacked safely first."""
+    """Yield the source file of a submission entry; a zip is unpacked safely first.
+
+    Nothing outside the entry is ever read: an entry that is a symbolic link, and links
+    inside a folder or a zip, are not followed.
+    """
+    if entry.is_symlink():
+        raise UnreadableSubmission(f"{entry.name} is a symbolic link; the grader reads only "
+                                   "files and folders handed in as they are")
     if entry.is_dir():
         yield pick_source(entry, exercise)
-    elif entry.suffix == ".zip":
+    elif entry.suffix == ".zip" and entry.is_file():
+        if entry.stat().st_size > ZIP_MAX_BYTES:
+            raise UnreadableSubmission(f"{entry.name} is larger than 50 MB")
         folder = Path(tempfile.mkdtemp(prefix="grader-zip-"))
         try:
-            extract_zip(entry, folder)
+            run_bounded(extract_zip, entry, folder, what=entry.name)
             yield pick_source(folder, exercise)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
