@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import multiprocessing
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -20,12 +20,12 @@ from pathlib import Path
 from grader.course import Exercise
 from grader.grading import grade
 from grader.load.locate import SOURCE_SUFFIXES, student_id
-from grader.results import SubmissionResult, write_json_atomic
+from grader.output import OutputFolder, reserved
+from grader.results import SubmissionResult
 from grader.worker.client import Launcher, Limits
 
 ENTRY_SUFFIXES = (*SOURCE_SUFFIXES, ".zip")
-RESULTS = "results.json"
-GRADING = "grading.json"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would evaluate the cell
 
 
 @dataclass(frozen=True)
@@ -34,29 +34,58 @@ class Job:
     entry: Path
 
 
+class EntryError(Exception):
+    """Entries that cannot be graded under the ids they map to; nothing was graded."""
+
+
 def entries(exercise: Exercise, submissions: Path, id_pattern: str | None = None, *,
             one: bool = False, name: str | None = None) -> list[Job]:
-    """One job per student: a single submission, or every entry of a class folder."""
+    """One job per student: a single submission, or every entry of a class folder.
+
+    Raises EntryError, naming the entries, when two of them map to one student id or an id
+    is the name of a file the run writes (see :mod:`grader.output`).
+    """
     if one:
-        return [Job(_safe_name(name or student_id(submissions)), submissions)]
-    single = submissions.is_file() or any(
-        (submissions / f"{exercise.name}{s}").is_file() for s in SOURCE_SUFFIXES)
-    paths = [submissions] if single else sorted(
-        p for p in submissions.iterdir() if not p.name.startswith((".", "_"))
-        and (p.is_dir() or p.suffix in ENTRY_SUFFIXES))
-    pattern = re.compile(id_pattern) if id_pattern else None
-    jobs, seen = [], set()
-    for path in paths:
-        student = student_id(path)
-        if pattern is not None and (match := pattern.search(path.name)):
-            student = match.groupdict().get("id") or (match.group(1) if match.groups()
-                                                      else match.group(0))
-        student = _safe_name(student)
-        if student in seen:
-            student = _safe_name(f"{student}-{path.name}")
-        seen.add(student)
-        jobs.append(Job(student, path))
+        jobs = [Job(_safe_name(name or student_id(submissions)), submissions)]
+    else:
+        single = submissions.is_file() or any(
+            (submissions / f"{exercise.name}{s}").is_file() for s in SOURCE_SUFFIXES)
+        paths = [submissions] if single else sorted(
+            p for p in submissions.iterdir() if not p.name.startswith((".", "_"))
+            and (p.is_dir() or p.suffix in ENTRY_SUFFIXES))
+        pattern = re.compile(id_pattern) if id_pattern else None
+        jobs = [Job(_safe_name(_student_of(path, pattern)), path) for path in paths]
+    problems = _clashes(jobs)
+    if problems:
+        raise EntryError("\n".join(problems))
     return jobs
+
+
+def _student_of(path: Path, pattern: re.Pattern | None) -> str:
+    match = pattern.search(path.name) if pattern else None
+    if match is None:
+        return student_id(path)
+    return match.groupdict().get("id") or (match.group(1) if match.groups() else match.group(0))
+
+
+def _clashes(jobs: list[Job]) -> list[str]:
+    """Entries sharing a student id (ignoring case: one folder on some file systems), and
+    entries whose id is a file of the run."""
+    by_id: dict[str, list[Job]] = defaultdict(list)
+    for job in jobs:
+        by_id[job.student.casefold()].append(job)
+    problems = []
+    for same in by_id.values():
+        if len(same) > 1:
+            names = [repr(j.entry.name) for j in same]
+            names = f"{', '.join(names[:-1])} and {names[-1]}"
+            ids = " / ".join(dict.fromkeys(repr(j.student) for j in same))
+            problems.append(f"entries {names} map to one student id ({ids})")
+    for job in jobs:
+        if clash := reserved(job.student):
+            problems.append(f"entry {job.entry.name!r} maps to student id {job.student!r}, "
+                            f"the name of the run's own {clash}")
+    return problems
 
 
 def _safe_name(name: str) -> str:
@@ -78,15 +107,18 @@ def _crashed(exercise: Exercise, job: Job, reason: str) -> SubmissionResult:
 def grade_class(exercise: Exercise, jobs: list[Job], out: Path, *, workers: int = 1,
                 force: bool = False, launcher: Launcher | None = None,
                 limits: Limits | None = None, lang: str = "en",
+                report: Callable[[SubmissionResult], str] | None = None,
                 on_result: Callable[[SubmissionResult], None] | None = None) -> list[Job]:
-    """Grade the jobs not graded yet into ``out/<student>/results.json``; returns them."""
-    for stale in out.glob("*/.*.tmp"):  # left by a run killed mid-write
-        stale.unlink(missing_ok=True)
-    todo = [j for j in jobs if force or not (out / j.student / RESULTS).is_file()]
+    """Grade the jobs not graded yet into ``out`` (:mod:`grader.output`); returns them.
+
+    ``report`` renders a student's report, saved with the results.
+    """
+    folder = OutputFolder(out)
+    folder.remove_temporaries()
+    todo = [j for j in jobs if force or not folder.is_graded(j.student)]
     options = {"launcher": launcher, "limits": limits, "lang": lang}
     for result in _run_jobs(exercise, todo, options, max(1, workers)):
-        write_json_atomic(out / result.student / RESULTS, result.to_gradescope())
-        write_json_atomic(out / result.student / GRADING, result.to_dict())
+        folder.save(result, report(result) if report else None)
         if on_result:
             on_result(result)
     return todo
@@ -124,27 +156,30 @@ def _run_jobs(exercise: Exercise, jobs: list[Job], options: dict,
 
 def load_results(out: Path) -> list[SubmissionResult]:
     """Every graded student in ``out``, read back from disk."""
-    results = []
-    for path in sorted(out.glob(f"*/{GRADING}")):
-        try:
-            results.append(SubmissionResult.from_dict(json.loads(path.read_text("utf-8"))))
-        except (ValueError, TypeError, KeyError):
-            continue
-    return results
+    return OutputFolder(out).results()
 
 
 def gradebook_csv(results: list[SubmissionResult]) -> str:
-    """student, score, max_score, then one column of points per check."""
+    """student, score, max_score, then one column of points per check.
+
+    Text cells that a spreadsheet would read as a formula (a student id like ``@SUM(A1)`` or
+    ``-2+3``) start with an apostrophe; numbers are written as they are.
+    """
     check_ids: list[str] = []
     for result in results:
         check_ids += [c.id for c in result.checks if c.id not in check_ids]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *check_ids, "status"])
+    writer.writerow([_text_cell(h) for h in ("student", "score", "max_score", *check_ids,
+                                              "status")])
     for result in sorted(results, key=lambda r: r.student):
         points = {c.id: f"{c.points:g}" for c in result.checks}
         status = "error" if result.errored else "graded"
-        writer.writerow([result.student, f"{result.score:g}", f"{result.max_score:g}",
-                         *(points.get(i, "") for i in check_ids), status])
+        writer.writerow([_text_cell(result.student), f"{result.score:g}",
+                         f"{result.max_score:g}", *(points.get(i, "") for i in check_ids),
+                         _text_cell(status)])
     return buffer.getvalue()
 
+
+def _text_cell(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_START) else text

@@ -20,6 +20,7 @@ from grader.similarity import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD
 from grader.text import choose_lang
 
 if TYPE_CHECKING:
+    from grader.output import OutputFolder
     from grader.worker.client import Launcher
 
 
@@ -176,15 +177,16 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         TimeRemainingColumn,
     )
 
-    from grader.batch import entries, grade_class, gradebook_csv, load_results
+    from grader.batch import grade_class, gradebook_csv
+    from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
-    from grader.results import write_text_atomic
     from grader.worker.forking import preloaded
     from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
     lang = choose_lang(lang)
     found = _course(course)
     ex = _exercise(found, exercise)
+    jobs = _entries(ex, submissions, id_pattern, one=one, name=student_name)
     try:
         launcher = preloaded(choose_launcher(  # a worker per student: fork them
             require_isolation=True, allow_unsandboxed=allow_unsandboxed,
@@ -194,7 +196,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         sys.exit(EXIT_NOT_FOUND)
     if launcher.warning:
         err_console().print(f"[yellow]warning:[/] {escape(launcher.warning)}")
-    jobs = entries(ex, submissions, id_pattern, one=one, name=student_name)
+    folder = OutputFolder(out)
     out.mkdir(parents=True, exist_ok=True)
     workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
     failures = 0
@@ -204,33 +206,30 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   TextColumn("{task.fields[failures]} with errors"), TimeRemainingColumn(),
                   console=err_console(), transient=False) as progress:
         task = progress.add_task(f"grading {ex.name}", total=len(jobs), failures=0)
-        skipped = len(jobs) - sum(1 for j in jobs if force or not (out / j.student
-                                                                   / "results.json").is_file())
+        skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
         progress.update(task, advance=skipped)
 
         def done(result: object) -> None:
             nonlocal failures
             failures += result.errored
-            (out / result.student).mkdir(parents=True, exist_ok=True)
-            write_text_atomic(out / result.student / "report.html",
-                              render_student_report(result, title=title))
             progress.update(task, advance=1, failures=failures)
 
         started = time.perf_counter()
         grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
+                    report=lambda result: render_student_report(result, title=title),
                     on_result=done)
-    results = load_results(out)
-    write_text_atomic(out / "gradebook.csv", gradebook_csv(results))
-    similarity = class_similarity(ex, jobs, out, known_dir, lang) if with_similarity else None
-    write_text_atomic(out / "summary.html",
-                      render_summary(results, title=title, similarity=similarity))
+    results = folder.results()
+    folder.write_run_file(GRADEBOOK, gradebook_csv(results))
+    similarity = class_similarity(ex, jobs, folder, known_dir, lang) if with_similarity else None
+    folder.write_run_file(SUMMARY, render_summary(results, title=title, similarity=similarity))
     elapsed = time.perf_counter() - started
     console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
-                    f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
+                    f"({skipped} already graded); {len(results)} in "
+                    f"{folder.run_file(GRADEBOOK)}")
     sys.exit(EXIT_OK)
 
 
-def class_similarity(ex: Exercise, jobs: list, out: Path, known_dir: Path | None,
+def class_similarity(ex: Exercise, jobs: list, out: OutputFolder, known_dir: Path | None,
                      lang: str) -> dict | None:
     """``grade --similarity``: the similarity pages beside the summary and the summary's
     section; None (with the reason) when it cannot run, which costs the grading nothing."""
@@ -243,7 +242,7 @@ def class_similarity(ex: Exercise, jobs: list, out: Path, known_dir: Path | None
     except LibraryMissing as exc:
         err_console().print(f"[yellow]note:[/] no similarity section: {escape(str(exc))}")
         return None
-    index = write_report(analysis, out / SUMMARY_FOLDER, title=ex.title(lang), lang=lang)
+    index = write_report(analysis, out.run_file(SUMMARY_FOLDER), title=ex.title(lang), lang=lang)
     _print_similarity(analysis, index)
     return section_view(analysis, prefix=f"{SUMMARY_FOLDER}/")
 
@@ -282,7 +281,6 @@ def similarity_command(exercise: str, submissions: Path, out: Path, known_dir: P
     except LibraryMissing as exc:
         err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_FAILED)
-    from grader.batch import entries
     from grader.similarity.analysis import analyse
     from grader.similarity.compare import Settings
     from grader.similarity.render import write_report
@@ -290,9 +288,21 @@ def similarity_command(exercise: str, submissions: Path, out: Path, known_dir: P
     lang = choose_lang(lang)
     ex = _exercise(_course(course), exercise)
     settings = Settings(threshold=threshold, min_tokens=min_tokens)
-    analysis = analyse(ex, entries(ex, submissions, id_pattern), known_dir, settings)
+    analysis = analyse(ex, _entries(ex, submissions, id_pattern), known_dir, settings)
     _print_similarity(analysis, write_report(analysis, out, title=ex.title(lang), lang=lang))
     sys.exit(EXIT_OK)
+
+
+def _entries(ex: Exercise, submissions: Path, id_pattern: str | None, **options: object) -> list:
+    """The jobs of a class; entries that cannot be named stop the command (exit status 2)."""
+    from grader.batch import EntryError, entries
+
+    try:
+        return entries(ex, submissions, id_pattern, **options)
+    except EntryError as exc:
+        err_console().print(f"[bold red]error:[/] nothing was done; rename these entries "
+                            f"(or adjust --student-id):\n{escape(str(exc))}", highlight=False)
+        sys.exit(EXIT_NOT_FOUND)
 
 
 @main.command()

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import TOY_SOLUTION, make_toy_course, write_notebook
 
+from grader.output import RUN_FILES
+
 
 def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd,
@@ -79,6 +81,8 @@ def test_grade_a_class_writes_every_output(course: Path, tmp_path: Path) -> None
     for student in rows:
         assert (out / student / "report.html").is_file()
     assert (out / "summary.html").is_file()
+    assert {p.name for p in out.iterdir() if p.is_file()} == set(RUN_FILES)  # all reserved
+    assert {p.name for p in out.iterdir() if p.is_dir()} == set(rows)
     again = grader("grade", "exT", str(subs), "--out", str(out), cwd=course)
     assert "(5 already graded)" in again.stdout
 
@@ -124,3 +128,34 @@ def test_gradescope_export_runs_like_gradescope(course: Path, tmp_path: Path) ->
     results = json.loads((root / "results/results.json").read_text())
     assert results["score"] == 9, run.stdout + run.stderr
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
+
+
+def test_grade_refuses_entries_it_cannot_name_before_grading_anything(course: Path,
+                                                                     tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a-a.py.py", "a.py", "a.ipynb", "gradebook.csv.py", "summary.html.py",
+                 "park.py"):
+        (subs / name).write_text(TOY_SOLUTION)
+    out = tmp_path / "graded"
+    run = grader("grade", "exT", str(subs), "--out", str(out), cwd=course)
+    assert run.returncode == 2, run.stdout + run.stderr
+    message = " ".join(run.stderr.split())
+    assert "nothing was done" in message
+    assert "entries 'a.ipynb' and 'a.py' map to one student id ('a')" in message
+    assert "entry 'gradebook.csv.py' maps to student id 'gradebook.csv'" in message
+    assert "entry 'summary.html.py' maps to student id 'summary.html'" in message
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_gradebook_of_hostile_names_has_no_formulas(course: Path, tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "-2+3.py").write_text(TOY_SOLUTION)
+    (subs / "@SUM(A1).py").write_text(TOY_SOLUTION)
+    out = tmp_path / "graded"
+    run = grader("grade", "exT", str(subs), "--out", str(out), "--workers", "1", cwd=course)
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = list(csv.reader((out / "gradebook.csv").open(newline="")))
+    assert [row[:3] for row in rows[1:]] == [["'-2+3", "9", "9"], ["'@SUM_A1", "9", "9"]]
+    assert (out / "-2+3" / "report.html").is_file()

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from grader.output import REPORT
 from grader.report.labels import label
 from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import DEFAULT_LANG, choose_lang, message
@@ -472,7 +473,7 @@ def summary_view(results: Sequence[SubmissionResult], lang: str) -> dict[str, An
                     for r in slowest],
         "sources": sources.most_common(), "sandboxes": sandboxes.most_common(),
         "exercises": sorted({r.exercise for r in results}),
-        "students": [{"student": r.student, "href": f"{quote(r.student, safe='')}/report.html",
+        "students": [{"student": r.student, "href": f"{quote(r.student, safe='')}/{REPORT}",
                       "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}",
                       "percent": fmt_percent(round(_percent(r), 1)),
                       "passed": sum(1 for c in r.checks if c.status == PASSED),
