@@ -293,3 +293,15 @@ def test_parsing_out_of_time_memory_or_stack_costs_only_that_file(task, reason: 
     assert run_bounded(len, "still fine", what="y.py") == 10
     with pytest.raises(RuntimeError, match="TypeError: a bug in the loader"):
         run_bounded(_grader_bug, what="z.py")  # the grader's own failure is not the student's
+
+
+@pytest.mark.skipif(not forking_available(), reason="parsing runs in-process without fork")
+def test_reading_where_children_are_reaped_by_the_kernel(tmp_path: Path) -> None:
+    """The warm process ignores SIGCHLD: a child is gone before it is waited for."""
+    path = tmp_path / "mine.py"
+    path.write_text("import numpy as np\n\ndef relu(x):\n    return np.maximum(0, x)\n")
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert sources(read_program(path))[1].startswith("def relu(x):")
+    finally:
+        signal.signal(signal.SIGCHLD, previous)

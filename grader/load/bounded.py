@@ -7,6 +7,7 @@ child process, the worst it can do is cost that one submission an "unreadable" r
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -54,8 +55,7 @@ def run_bounded(task: Callable[..., Any], *args: Any, what: str,
         reply = _read_reply(read_end, time.monotonic() + seconds, what)
     finally:
         os.close(read_end)
-        os.kill(pid, signal.SIGKILL)  # finished or out of time: nothing more to wait for
-        _, status = os.waitpid(pid, 0)
+        status = _end(pid)
     if reply is None:
         raise UnreadableSubmission(f"reading {what} took longer than {seconds:g} s")
     if not reply:
@@ -92,6 +92,16 @@ def _child(write_end: int, task: Callable[..., Any], args: tuple, memory_bytes: 
             pipe.write(data)
     finally:
         os._exit(0)
+
+
+def _end(pid: int) -> int:
+    """Kill the child (finished or out of time, it has nothing more to say) and reap it."""
+    with contextlib.suppress(ProcessLookupError):  # reaped already where SIGCHLD is ignored
+        os.kill(pid, signal.SIGKILL)
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
 
 
 def _limit_memory(extra: int) -> None:

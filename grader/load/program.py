@@ -45,6 +45,7 @@ NON_PYTHON_CELL_MAGICS = ("%%bash", "%%sh", "%%html", "%%javascript", "%%js", "%
                           "%%latex", "%%markdown", "%%script", "%%svg", "%%perl", "%%ruby")
 CHUNK_START = re.compile(r"^(def |class |async def |import |from |@)")
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
+NOTEBOOK_MINOR = re.compile(rb'"nbformat_minor"\s*:\s*(\d{1,3})')
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NOT_SIMPLE = (ast.Lambda, ast.comprehension, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
 
@@ -138,19 +139,32 @@ def read_program(path: Path) -> Program:
     """Read a ``.py`` or ``.ipynb`` file into a :class:`Program`, in a bounded child process."""
     path = Path(path)
     if path.suffix == ".ipynb":
-        _prepare_nbformat()
+        _prepare_nbformat(_notebook_minor(path))
     return Program.from_dict(run_bounded(_parse_to_dict, str(path), what=path.name))
 
 
+def _notebook_minor(path: Path) -> int | None:
+    """The ``nbformat_minor`` Jupyter writes at the end of a notebook, read from its last bytes
+    only (the notebook itself is parsed in the child)."""
+    try:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as file:
+            file.seek(max(0, os.fstat(file.fileno()).st_size - 256))
+            found = NOTEBOOK_MINOR.search(file.read(256))
+    except OSError:
+        return None
+    return int(found[1]) if found else None
+
+
 @functools.cache
-def _prepare_nbformat() -> None:
-    """Import nbformat and build its schema validators once, here: a child inherits them
-    (building them in every child cost 40 ms of CPU per notebook)."""
+def _prepare_nbformat(minor: int | None) -> None:
+    """Import nbformat and build the schema validator of that version here, once: the children
+    inherit it (building it in every child cost 20 to 40 ms of CPU per notebook)."""
     import nbformat
 
-    for minor in range(nbformat.v4.nbformat_minor + 1):
-        empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}
-        nbformat.reads(json.dumps(empty), as_version=4)
+    if minor is None or minor > nbformat.v4.nbformat_minor:
+        minor = nbformat.v4.nbformat_minor
+    empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}
+    nbformat.reads(json.dumps(empty), as_version=4)
 
 
 def _parse_to_dict(path: str) -> dict:
