@@ -14,7 +14,7 @@ from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import message
 from grader.worker.client import Launcher, Limits, Worker
 
-QUIET_FAULTS = {"not_implemented", "missing_name", "unreadable"}
+QUIET_FAULTS = {"not_implemented", "missing_name", "unreadable", "budget_exhausted"}
 
 
 def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "en",
