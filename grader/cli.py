@@ -1,4 +1,5 @@
-"""Command line: one verb per user job (list, check, grade, validate, release, export, data)."""
+"""Command line: one verb per user job (list, check, grade, similarity, validate, release,
+export, data)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from grader.course import Course, CourseError, Exercise
 from grader.results import PASSED
+from grader.similarity import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD
 from grader.text import choose_lang
 
 if TYPE_CHECKING:
@@ -37,6 +40,10 @@ lang_option = click.option("--lang", default=None,
                            help="Language of feedback: en or ko (default: $GRADER_LANG or en).")
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path),
                              default=None, help="Course folder (default: found from the cwd).")
+known_option = click.option(
+    "--known", "known_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="Folder of known public code (e.g. the book's common/): code found there "
+    "is reported as such and not counted between students.")
 
 
 def _course(course: Path | None) -> Course:
@@ -89,10 +96,14 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
 def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
           lang: str | None) -> None:
     """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
+    from rich.markup import escape
+
     from grader.load.locate import opened
     from grader.load.program import UnreadableSubmission, read_program
     from grader.report.terminal import print_result
+    from grader.text import message
     from grader.worker.client import Limits, prestart
+    from grader.worker.sandbox import RlimitsOnlyLauncher
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -110,8 +121,9 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         sys.exit(EXIT_NOT_FOUND)
     launcher = check_launcher(found)
     prestart(launcher, Limits())  # the worker starts while pytest is imported
-    if getattr(launcher, "warning", None):
-        err_console().print(f"[yellow]note:[/] {launcher.warning}")
+    if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
+        note = message("no_sandbox_check", lang, reason=launcher.reason)
+        err_console().print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     from grader.grading import grade
 
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
@@ -145,12 +157,17 @@ def check_launcher(course: Course) -> Launcher:
 @click.option("--student-name", default=None, help="Student id to use with --one.")
 @click.option("--allow-unsandboxed", is_flag=True,
               help="Grade even where the sandbox is unavailable (recorded in the results).")
+@click.option("--similarity", "with_similarity", is_flag=True,
+              help="Also compare the submissions' code (as `grader similarity`) into the summary.")
+@known_option
 @course_option
 @lang_option
 def grade_command(exercise: str, submissions: Path, out: Path, workers: int | None, force: bool,
                   id_pattern: str | None, one: bool, student_name: str | None,
-                  allow_unsandboxed: bool, course: Path | None, lang: str | None) -> None:
+                  allow_unsandboxed: bool, with_similarity: bool, known_dir: Path | None,
+                  course: Path | None, lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -175,9 +192,11 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     except IsolationUnavailable as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
+    if launcher.warning:
+        err_console().print(f"[yellow]warning:[/] {escape(launcher.warning)}")
     jobs = entries(ex, submissions, id_pattern, one=one, name=student_name)
     out.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
+    workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
     failures = 0
     title = ex.title(lang)
 
@@ -202,10 +221,77 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                     on_result=done)
     results = load_results(out)
     write_text_atomic(out / "gradebook.csv", gradebook_csv(results))
-    write_text_atomic(out / "summary.html", render_summary(results, title=title))
+    similarity = class_similarity(ex, jobs, out, known_dir, lang) if with_similarity else None
+    write_text_atomic(out / "summary.html",
+                      render_summary(results, title=title, similarity=similarity))
     elapsed = time.perf_counter() - started
     console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
                     f"({skipped} already graded); {len(results)} in {out / 'gradebook.csv'}")
+    sys.exit(EXIT_OK)
+
+
+def class_similarity(ex: Exercise, jobs: list, out: Path, known_dir: Path | None,
+                     lang: str) -> dict | None:
+    """``grade --similarity``: the similarity pages beside the summary and the summary's
+    section; None (with the reason) when it cannot run, which costs the grading nothing."""
+    from grader.similarity import LibraryMissing
+    from grader.similarity.analysis import analyse
+    from grader.similarity.render import SUMMARY_FOLDER, section_view, write_report
+
+    try:
+        analysis = analyse(ex, jobs, known_dir)
+    except LibraryMissing as exc:
+        err_console().print(f"[yellow]note:[/] no similarity section: {escape(str(exc))}")
+        return None
+    index = write_report(analysis, out / SUMMARY_FOLDER, title=ex.title(lang), lang=lang)
+    _print_similarity(analysis, index)
+    return section_view(analysis, prefix=f"{SUMMARY_FOLDER}/")
+
+
+def _print_similarity(analysis: object, index: Path) -> None:
+    skipped = len(analysis.not_compared)
+    console().print(
+        f"similarity: {len(analysis.codes)} submissions compared in {analysis.seconds:.1f} s: "
+        f"flagged pairs {len(analysis.flagged)}, clusters {len(analysis.clusters)}, "
+        f"matching known code {len(analysis.known_flagged)}"
+        + (f", not compared {skipped}" if skipped else "") + f"; {index}")
+
+
+@main.command("similarity")
+@click.argument("exercise")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for similarity.csv, known-code.csv, index.html and the pages.")
+@known_option
+@click.option("--threshold", type=click.FloatRange(0, 1), default=DEFAULT_THRESHOLD,
+              show_default=True, help="Similarity at which a pair is reported.")
+@click.option("--min-tokens", type=click.IntRange(1), default=DEFAULT_MIN_TOKENS,
+              show_default=True, help="Matched tokens on each side needed to report a pair.")
+@click.option("--student-id", "id_pattern", default=None,
+              help=r"Regex extracting the student id from entry names, e.g. '^(?P<id>[^_]+)_'.")
+@course_option
+@lang_option
+def similarity_command(exercise: str, submissions: Path, out: Path, known_dir: Path | None,
+                       threshold: float, min_tokens: int, id_pattern: str | None,
+                       course: Path | None, lang: str | None) -> None:
+    """Compare the code of every pair of submissions, discounting the stub and known code."""
+    from grader.similarity import LibraryMissing, require_copydetect
+
+    try:
+        require_copydetect()
+    except LibraryMissing as exc:
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(EXIT_FAILED)
+    from grader.batch import entries
+    from grader.similarity.analysis import analyse
+    from grader.similarity.compare import Settings
+    from grader.similarity.render import write_report
+
+    lang = choose_lang(lang)
+    ex = _exercise(_course(course), exercise)
+    settings = Settings(threshold=threshold, min_tokens=min_tokens)
+    analysis = analyse(ex, entries(ex, submissions, id_pattern), known_dir, settings)
+    _print_similarity(analysis, write_report(analysis, out, title=ex.title(lang), lang=lang))
     sys.exit(EXIT_OK)
 
 

@@ -14,7 +14,13 @@ from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import message
 from grader.worker.client import Launcher, Limits, Worker
 
-QUIET_FAULTS = {"not_implemented", "missing_name", "unreadable", "budget_exhausted"}
+# Failures in which a check observed the student's values: only these can show the check's
+# hint. Any other cause lies upstream of the values (a missing name, an exception, a timeout,
+# an unreadable file): the message names it and no formula hint distracts from it.
+OBSERVED_FAULTS = {"mismatch", "custom", "not_an_array", ""}
+# Events of one run (a crash, a timeout, an unreadable reply) are told under every check they
+# hit; any other upstream cause is explained once.
+EVENT_FAULTS = {"crashed", "timeout", "bad_reply", "object_lost"}
 
 
 def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "en",
@@ -51,6 +57,8 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
     finally:
         conn.close()
     result.checks = [_check_result(exercise, o, plugin, lang) for o in plugin.outcomes.values()]
+    _say_each_cause_once(result.checks, lang)
+    result.notes += [exercise.hint(key, lang) for key in dict.fromkeys(plugin.notes)]
     if conn.unreadable is not None:
         result.notes.append(message("unreadable", lang, reason=conn.unreadable))
     elif conn.program is not None:
@@ -78,9 +86,9 @@ def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
     if status == PASSED:
         return check
     check.fault = error.key if isinstance(error, StudentFault) else ""
-    quiet = check.fault in QUIET_FAULTS
-    check.hint_key = "" if quiet else hint_key
-    check.hint = "" if quiet else exercise.hint(hint_key, lang)
+    if status == FAILED and check.fault in OBSERVED_FAULTS:
+        check.hint_key = hint_key
+        check.hint = exercise.hint(hint_key, lang)
     if status == ERROR:
         check.message = message("grader_error", lang, type=type(error).__name__,
                                 message="" if visibility == "hidden" else str(error)[:300])
@@ -97,12 +105,30 @@ def render_fault(error: BaseException, assertion_text: str, lang: str) -> str:
         if error.key == "mismatch":
             return " ".join(message(key, lang, **fields)
                             for key, fields in error.details.get("findings", []))
-        text = message(error.key, lang, **error.details)
-        if error.key in ("student_exception", "numpy_alias_removed") and error.details.get(
-                "traceback"):
-            text += "\n" + error.details["traceback"].strip()
+        fields = dict(error.details)
+        for kind in ("want", "have"):  # kinds of names, in the student's language
+            if kind in fields:
+                fields[kind] = message("kind_" + str(fields[kind]), lang)
+        text = message(error.key, lang, **fields)
+        if fields.get("traceback"):
+            text += "\n" + str(fields["traceback"]).strip()
         return text
     return assertion_text or str(error)
+
+
+def _say_each_cause_once(checks: list[CheckResult], lang: str) -> None:
+    """A cause upstream of the values (`softmax` is not defined, a syntax error, the same
+    exception) is explained under the first check it fails; later ones point back to it."""
+    first: dict[str, str] = {}
+    for check in checks:
+        if check.status != FAILED or check.fault in OBSERVED_FAULTS | EVENT_FAULTS \
+                or not check.message:
+            continue
+        if check.message in first:
+            check.message = message("same_cause", lang, title=first[check.message])
+            check.output = ""
+        else:
+            first[check.message] = check.title
 
 
 def _load_notes(conn: Connection, program: Program, lang: str) -> list[str]:

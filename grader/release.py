@@ -31,7 +31,9 @@ def write_release(course: Course, out: Path) -> int:
 def write_gradescope_zip(course: Course, exercise: Exercise, out: Path) -> None:
     """The zip Gradescope's autograder expects: setup.sh, run_autograder and the checks.
 
-    Gradescope keeps this zip from students, so the hidden checks and reference go in too.
+    Gradescope keeps this zip from students, so the hidden checks and reference go in too;
+    run_autograder closes them to the user student code runs as (setup.sh creates it: see
+    grader.worker.unprivileged), since Gradescope's containers cannot run bubblewrap.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:

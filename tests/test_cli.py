@@ -115,6 +115,7 @@ def test_gradescope_export_runs_like_gradescope(course: Path, tmp_path: Path) ->
     shim = root / "venv/bin/grader"
     shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader \"$@\"\n")
     shim.chmod(0o755)
+    (root / "venv/bin/python").symlink_to(sys.executable)
     (root / "submission").mkdir()
     (root / "submission" / "my_notebook.py").write_text(TOY_SOLUTION)
     run = subprocess.run(["bash", str(root / "source/run_autograder")], capture_output=True,

@@ -42,9 +42,10 @@ def test_nan_and_inf_are_named() -> None:
 
 def test_constant_factor_and_batch_size() -> None:
     e = np.array([0.5, 1.5, 2.0])
-    assert findings(e * 2, e) == ["cmp_values", "cmp_factor"]
-    assert findings(e * 4, e, batch_size=4) == ["cmp_values", "cmp_factor", "cmp_factor_batch"]
-    assert findings(-e, e) == ["cmp_values", "cmp_sign"]
+    assert findings(e * 2, e) == ["cmp_values_abs", "cmp_factor"]
+    assert findings(e * 4, e, batch_size=4) == ["cmp_values_abs", "cmp_factor",
+                                                 "cmp_factor_batch"]
+    assert findings(-e, e) == ["cmp_values_abs", "cmp_sign"]
     assert findings(e + 0.3, e) == ["cmp_values", "cmp_offset"]
 
 
@@ -82,7 +83,7 @@ def test_side_by_side_table_centres_on_the_worst_entry() -> None:
 
 
 def test_a_single_number_names_only_factors_a_mistake_explains() -> None:
-    assert findings(np.float64(1.0), 0.5) == ["cmp_values", "cmp_factor"]
+    assert findings(np.float64(1.0), 0.5) == ["cmp_values_abs", "cmp_factor"]
     assert findings(np.float64(0.7), 0.5) == ["cmp_values"]
     assert findings(np.float64(0.125), 0.5, batch_size=4)[-1] == "cmp_factor_batch"
 
@@ -94,3 +95,41 @@ def test_zero_dimensional_arrays_keep_their_shape() -> None:
         back = decode(*encode(value))
         assert back.shape == value.shape
         np.testing.assert_array_equal(back, value)
+
+
+def test_nan_never_equals_nan() -> None:
+    """An expectation that is nan came from broken code: it can never be matched."""
+    assert findings(np.array([np.nan, 1.0]), np.array([np.nan, 1.0])) == ["cmp_nan"]
+    assert findings(np.full(3, np.nan), np.full(3, np.nan)) == ["cmp_nan_all"]
+    assert "cmp_values" in findings(np.array([0.5, 1.0]), np.array([np.nan, 1.0]))
+    assert_close(np.array([np.inf, 1.0]), np.array([np.inf, 1.0]))
+
+
+def test_a_factor_is_named_only_when_it_explains_every_entry() -> None:
+    e = np.array([[0.0, 1.5], [2.0, 0.0]])
+    never_zeroed = np.array([[-0.3, 1.5], [2.0, -1.2]])  # right wherever e is not 0
+    assert findings(never_zeroed, e) == ["cmp_values_abs", "cmp_should_be_zero"]
+    assert findings(np.full((2, 2), 1e6), e) == ["cmp_values_abs", "cmp_constant"]
+    assert findings(np.float64(0.7), 0.2) == ["cmp_values"]  # 3.5 times: no known mistake
+
+
+def test_no_wrong_axis_for_a_single_row() -> None:
+    x = np.array([[0.0, 2.0, -2.0]])
+    sigmoid = 1 / (1 + np.exp(-x))
+    assert findings(1 / sigmoid, sigmoid) == ["cmp_values"]
+    assert findings(1 / sigmoid, sigmoid)[-1] != "cmp_axis_column"
+
+
+def test_a_named_factor_is_not_contradicted_by_a_relative_error() -> None:
+    from grader.grading import render_fault
+
+    with pytest.raises(StudentFault) as info:
+        assert_close(np.array([2.0, 4.0, 8.0]), [0.5, 1.0, 2.0], what="dx")
+    text = render_fault(info.value, "", "en")
+    assert "about 4 times" in text and "relative" not in text
+
+
+def test_huge_and_tiny_values_are_explained_not_crashed_on() -> None:
+    assert findings(np.float64(1e308), 0.0975) == ["cmp_values"]
+    assert findings(np.array([1e308, -1e308]), np.array([3e-300, 2e-300]))[0] == "cmp_values"
+    assert findings(np.array([1e308, 1e308]), np.array([1.0, 2.0]))[-1] == "cmp_constant"

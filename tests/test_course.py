@@ -73,3 +73,15 @@ def test_public_checks_never_use_the_reference(exercise) -> None:
     for path in exercise.public_checks.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not uses_ref.search(text) and "solutions" not in text, path
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_do_nothing_variants_are_kept_and_nan_earns_nothing(exercise) -> None:
+    """Zeros, the input, nan and a constant may earn only what their fixed answer gets
+    right (validated above); nan is never right, so that variant must fail every check."""
+    from grader.checks.listing import list_checks
+
+    variants = {v.name: v for v in validate.variants(exercise)}
+    kinds = {"nothing_zeros", "nothing_input", "nothing_nan", "nothing_constant"}
+    assert kinds <= set(variants)
+    assert set(variants["nothing_nan"].fails) == {c.id for c in list_checks(exercise)}

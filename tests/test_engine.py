@@ -150,8 +150,9 @@ def test_syntax_error_and_unreadable_file(toy, tmp_path: Path) -> None:
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{")
     result = grade(exercise, broken, limits=FAST)
-    assert result.score == 0 and all("could not be read" in c.message for c in result.checks
-                                     if c.visibility == "public")
+    public = [c for c in result.checks if c.visibility == "public"]
+    assert result.score == 0 and "could not be read" in public[0].message
+    assert all(c.message == f"Same cause as “{public[0].title}” above." for c in public[1:])
 
 
 def test_a_bug_in_a_check_is_an_error_not_a_failure(toy) -> None:

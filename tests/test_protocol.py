@@ -1,11 +1,37 @@
-"""The wire format accepts exactly plain data and nothing else."""
+"""The wire format accepts exactly plain data and nothing else; whatever a worker sends, the
+grader gets a value or a protocol error, holds it once, and checks every field before use."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import socket
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from grader.worker.protocol import FunctionSource, Handle, ProtocolError, decode, encode
+from grader.checks import assert_inputs_unchanged
+from grader.checks.proxy import Connection, StudentFault, Submission
+from grader.worker.client import BadReply, Launcher, Limits, StudentError, Worker
+from grader.worker.protocol import (
+    MAX_JSON_VALUES,
+    Channel,
+    FunctionSource,
+    Handle,
+    ProtocolError,
+    SharedBuffers,
+    decode,
+    encode,
+    map_shared,
+)
 
 
 @pytest.mark.parametrize("value", [
@@ -51,6 +77,13 @@ def test_grader_never_sends_objects() -> None:
     (["d", [[1, ["n"]]]], []),
     (["fn", "lambda: 0"], []),
     ("not a node", []),
+    (["i", "12abc"], []),
+    (["f", "one"], []),
+    (["a", "<f8", [0, 2**70], 0], [b""]),              # a dimension NumPy cannot represent
+    (["a", "<f8", [0, 2**40, 2**40], 0], [b""]),       # no bytes, but too big an array
+    (["a", "|b1", [2], 0], [b"\x00\x02"]),             # a boolean that is not 0 or 1
+    (["h", 1, "Net", "yes"], []),
+    (["l", [["a", "<f8", [1], 0], ["a", "<f8", [1], 0]]], [b"\0" * 8]),  # one buffer, twice
 ])
 def test_decoder_rejects_anything_else(tree: object, blobs: list[bytes]) -> None:
     with pytest.raises(ProtocolError):
@@ -68,3 +101,361 @@ def test_deep_nesting_is_refused() -> None:
 def test_function_sources_are_built_only_where_allowed() -> None:
     tree, blobs = encode(FunctionSource("lambda x: x + 1"))
     assert decode(tree, blobs, build_function=lambda src: eval(src))(1) == 2
+
+
+# -- the decoder against anything ------------------------------------------------------------
+
+TAGS = ["n", "b", "i", "f", "s", "a", "g", "l", "t", "d", "h", "fn", "p"]
+ATOMS = (st.none() | st.booleans() | st.integers() | st.integers(-(2**80), 2**80)
+         | st.floats() | st.text(max_size=12)
+         | st.sampled_from(["<f8", "|b1", "<i4", "(2,)f8", "f8,i4", "M8[s]", "O", "<U3", "V8",
+                            "1e5", "-3", "nan", "0x10", "1_000", "\u0661"]))
+
+
+def _nodes(children: st.SearchStrategy) -> st.SearchStrategy:
+    lists = st.lists(children, max_size=4)
+    return (lists | st.dictionaries(st.text(max_size=4), children, max_size=3)
+            | st.builds(lambda tag, rest: [tag, *rest], st.sampled_from(TAGS), lists)
+            | st.builds(lambda shape, index: ["a", "<f8", shape, index],
+                        st.lists(st.integers(-1, 2**70), max_size=4), st.integers(-1, 3)))
+
+
+TREES = st.recursive(ATOMS, _nodes, max_leaves=30)
+BLOBS = st.lists(st.binary(max_size=32) | st.builds(bytearray, st.binary(max_size=32)),
+                 max_size=4)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TREES, BLOBS)
+def test_decoder_answers_anything_with_a_value_or_a_protocol_error(tree: object,
+                                                                   blobs: list) -> None:
+    with contextlib.suppress(ProtocolError):
+        decode(tree, blobs)
+
+
+def test_decoded_array_is_the_received_buffer_not_a_copy() -> None:
+    buffer = bytearray(np.arange(4.0).tobytes())
+    got = decode(["a", "<f8", [2, 2], 0], [buffer])
+    buffer[:8] = np.float64(7.0).tobytes()
+    assert got[0, 0] == 7.0 and type(got) is np.ndarray and got.flags.writeable
+
+
+# -- frames: whatever arrives, a frame or a protocol error -------------------------------------
+
+@pytest.fixture
+def pair() -> Iterator[tuple[Channel, socket.socket]]:
+    """The grader's channel (strict, 1 MiB at most) and the raw socket of its peer."""
+    ours, theirs = socket.socketpair()
+    yield Channel(ours, 1024 * 1024), theirs
+    ours.close()
+    theirs.close()
+
+
+def frame(head: bytes, *blobs: bytes) -> bytes:
+    return struct.pack("!Q", len(head)) + head + b"".join(blobs)
+
+
+@pytest.mark.parametrize("head", [
+    b"not json", b"\xff\xfe\x00", b"[" * 100_000 + b"]" * 100_000, b"[]", b"17", b"null",
+    b'{"id": 1}', b'{"blobs": 3}', b'{"blobs": [-1]}', b'{"blobs": [true]}', b'{"blobs": [1.5]}',
+    b'{"blobs": [1e400]}', b'{"blobs": [' + b"0," * 200_000 + b"0]}",
+    b'{"blobs": [], "ok": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+])
+def test_malformed_header_is_a_protocol_error(pair: tuple[Channel, socket.socket],
+                                              head: bytes) -> None:
+    channel, peer = pair
+    threading.Thread(target=peer.sendall, args=(frame(head),), daemon=True).start()
+    with pytest.raises(ProtocolError):
+        channel.receive(_soon())
+
+
+def test_header_of_many_small_values_is_refused_before_parsing(
+        pair: tuple[Channel, socket.socket]) -> None:
+    channel, peer = pair
+    head = b'{"blobs": [], "ok": ["n"], "x": [' + b"0," * MAX_JSON_VALUES + b"0]}"
+    threading.Thread(target=peer.sendall, args=(frame(head),), daemon=True).start()
+    with pytest.raises(ProtocolError, match="too many values"):
+        channel.receive(_soon())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.recursive(
+    ATOMS, lambda c: st.lists(c, max_size=4) | st.dictionaries(
+        st.sampled_from(["id", "ok", "error", "blobs", "x"]), c, max_size=4),
+    max_leaves=20).map(lambda v: json.dumps(v).encode()))
+def test_any_header_gives_a_frame_or_a_protocol_error(head: bytes) -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(frame(head) + b"\0" * 64)
+        theirs.shutdown(socket.SHUT_WR)
+        try:
+            header, blobs = Channel(ours, 1024).receive(_soon())
+        except (ProtocolError, EOFError):
+            return
+        assert type(header) is dict and all(type(b) is bytearray for b in blobs)
+
+
+def test_oversize_frame_is_refused_from_its_announced_sizes(
+        pair: tuple[Channel, socket.socket]) -> None:
+    channel, peer = pair
+    head = json.dumps({"id": 1, "ok": ["a", "<f8", [1000], 0], "blobs": [8000]}).encode()
+    peer.sendall(frame(head))  # the 8000 bytes themselves are never sent
+    with pytest.raises(ProtocolError, match="larger than the limit of 4096 bytes"):
+        channel.receive(_soon(), max_bytes=4096)
+    peer.sendall(struct.pack("!Q", 10**12))
+    with pytest.raises(ProtocolError, match="larger than the limit of 1048576 bytes"):
+        channel.receive(_soon())
+
+
+def test_strict_side_never_accepts_descriptors(pair: tuple[Channel, socket.socket]) -> None:
+    channel, peer = pair
+    before = set(os.listdir("/proc/self/fd"))
+    with open(os.devnull) as sent:
+        head = json.dumps({"id": 1, "ok": ["n"], "blobs": []}).encode()
+        socket.send_fds(peer, [frame(head)], [sent.fileno()] * 3)
+    assert channel.receive(_soon()) == ({"id": 1, "ok": ["n"], "blobs": []}, [])
+    assert channel.descriptors == [] and set(os.listdir("/proc/self/fd")) == before
+
+
+def _soon() -> float:
+    return time.monotonic() + 5
+
+
+# -- shared buffers: the grader reads back what the worker did ----------------------------------
+
+def test_shared_buffers_are_read_back_by_the_grader() -> None:
+    ours, theirs = socket.socketpair()
+    args = [np.arange(3.0), {"W": np.ones((2, 2), np.float32), "empty": np.zeros(0)}, 5]
+    tree, blobs = encode(args)
+    shared = SharedBuffers(blobs)
+    with ours, theirs:
+        worker = Channel(theirs, 1 << 20, trusted_peer=True)
+        Channel(ours, 1 << 20).send({"op": "call", "args": tree}, [], None, shared)
+        request, inline = worker.receive()
+        views = map_shared(request["shared"], worker.take_descriptors())
+        seen = decode(request["args"], inline + views)
+    seen[0] *= 2                     # what a student's function does to its arguments
+    seen[1]["W"][1, 1] = 9
+    after = decode(tree, shared.read())
+    np.testing.assert_array_equal(after[0], [0.0, 2.0, 4.0])
+    assert after[1]["W"].dtype == np.float32 and after[1]["W"][1, 1] == 9
+    assert after[1]["empty"].shape == (0,) and after[2] == 5
+    shared.close()
+
+
+def test_shared_memory_cannot_be_cut_short_by_the_worker() -> None:
+    shared = SharedBuffers([b"\1" * 100])
+    worker_copy = os.dup(shared.fd)
+    try:
+        with pytest.raises(PermissionError):
+            os.ftruncate(worker_copy, 10)
+        with pytest.raises(PermissionError):
+            os.ftruncate(worker_copy, 1 << 30)
+        assert shared.read() == [bytearray(b"\1" * 100)]
+    finally:
+        os.close(worker_copy)
+        shared.close()
+
+
+# -- replies: every field checked before use ---------------------------------------------------
+
+STATEMENTS = [{"label": "m.py", "line": 1, "source": "x = 1"},
+              {"label": "m.py", "line": 3, "source": "def f(): pass"}]
+NAMES = {"x": "value", "f": "function"}
+
+
+class ForgingWorker:
+    """A Worker whose process is a stand-in, answering each request with a forged reply."""
+
+    def __init__(self, forge) -> None:
+        ours, theirs = socket.socketpair()
+        self.worker = Worker(STATEMENTS, Limits(call_seconds=5), Launcher())
+        self.worker._proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+        self.worker._channel = Channel(ours, 1 << 20)
+        self._peer = Channel(theirs, 1 << 20, trusted_peer=True)
+        self._forge = forge
+        threading.Thread(target=self._answer, daemon=True).start()
+
+    def _answer(self) -> None:
+        try:
+            request, _ = self._peer.receive()
+            self._peer.send(self._forge(request["id"]))
+        except (EOFError, OSError):
+            pass
+
+
+def ok(value: object, request_id: int) -> dict:
+    return {"id": request_id, "ok": encode(value)[0]}
+
+
+def error(fields: dict, request_id: int) -> dict:
+    base = {"type": "ValueError", "message": "m", "traceback": "t"}
+    return {"id": request_id, "error": {**base, **fields}}
+
+
+FORGED_REPLIES = {
+    "id of another request": lambda i: {"id": i + 1, "ok": ["n"]},
+    "id as a string": lambda i: {"id": str(i), "ok": ["n"]},
+    "id as a float": lambda i: {"id": float(i), "ok": ["n"]},
+    "id as a list": lambda i: {"id": [i], "ok": ["n"]},
+    "no id": lambda i: {"ok": ["n"]},
+    "both ok and error": lambda i: {**error({}, i), "ok": ["n"]},
+    "neither ok nor error": lambda i: {"id": i},
+    "an unknown field": lambda i: {"id": i, "ok": ["n"], "shared": [8]},
+    "error not a dict": lambda i: {"id": i, "error": ["ValueError"]},
+    "error without its message": lambda i: {"id": i, "error": {"type": "E", "traceback": ""}},
+    "error type a list": lambda i: error({"type": ["ValueError"]}, i),
+    "error message a dict": lambda i: error({"message": {"a": 1}}, i),
+    "error traceback a number": lambda i: error({"traceback": 7}, i),
+    "error type too long": lambda i: error({"type": "E" * 101}, i),
+    "error names a string": lambda i: error({"names": "abc"}, i),
+    "error names of numbers": lambda i: error({"names": [1, 2]}, i),
+    "error names too many": lambda i: error({"names": ["a"] * 201}, i),
+    "error with an unknown field": lambda i: error({"extra": 1}, i),
+    "array of an impossible shape": lambda i: {"id": i, "ok": ["a", "<f8", [0, 2**70], 0],
+                                               "blobs": []},
+}
+FORGED_LOAD_REPORTS = {
+    "failures=[1]": {"names": NAMES, "failures": [1]},
+    "a failure without its message": {"names": NAMES, "failures": [
+        {"label": "m.py", "line": 1, "type": "E"}]},
+    "a failure at a statement never sent": {"names": NAMES, "failures": [
+        {"label": "other.py", "line": 1, "type": "E", "message": ""}]},
+    "a failure's line as text": {"names": NAMES, "failures": [
+        {"label": "m.py", "line": "1", "type": "E", "message": ""}]},
+    "more failures than statements": {"names": NAMES, "failures": [
+        {"label": "m.py", "line": 1, "type": "E", "message": ""}] * 3},
+    "a name of an unknown kind": {"names": {"x": "module"}, "failures": []},
+    "names as a list": {"names": ["x"], "failures": []},
+    "too many names": {"names": {f"n{i}": "value" for i in range(10_001)}, "failures": []},
+    "an unknown field": {"names": NAMES, "failures": [], "extra": 1},
+    "not a dict": [NAMES, []],
+}
+
+
+@pytest.mark.parametrize("forge", list(FORGED_REPLIES))
+def test_forged_reply_is_a_bad_reply(forge: str) -> None:
+    fake = ForgingWorker(FORGED_REPLIES[forge])
+    with fake.worker, pytest.raises(BadReply):
+        fake.worker.request("call", target="f", args=[], kwargs={})
+    assert not fake.worker.alive
+
+
+@pytest.mark.parametrize("forge", list(FORGED_LOAD_REPORTS))
+def test_forged_load_report_is_a_bad_reply(forge: str) -> None:
+    fake = ForgingWorker(lambda i: ok(FORGED_LOAD_REPORTS[forge], i))
+    with fake.worker, pytest.raises(BadReply, match="load report"):
+        fake.worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5)
+    assert fake.worker.load_report is None
+
+
+def test_honest_replies_pass_the_checks() -> None:
+    report = {"names": NAMES, "failures": [{"label": "m.py", "line": 3, "type": "NameError",
+                                            "message": "name 'y' is not defined"}]}
+    with ForgingWorker(lambda i: ok(report, i)).worker as worker:
+        assert worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5) == report
+    with ForgingWorker(lambda i: error({"names": ["forward"]}, i)).worker as worker, \
+            pytest.raises(StudentError) as raised:
+        worker.request("call", target="f", args=[], kwargs={})
+    assert (raised.value.type_name, raised.value.names) == ("ValueError", ["forward"])
+
+
+# -- arguments observed in shared memory, on a real worker ------------------------------------
+
+OPTIMIZER = """
+import copy
+import numpy as np
+from grader.worker import server
+
+def update(params, grads, lr=0.1):
+    for key in params:
+        params[key] -= lr * grads[key]
+    return len(params)
+
+def scale_all(arrays):
+    for a in arrays[0]:
+        a *= 2
+    arrays[1][0][...] = -1
+    return None
+
+_call = server.Session.call
+
+def _call_sending_copies(self, request, blobs):
+    before = copy.deepcopy(self.value(request["args"], blobs))
+    return [_call(self, request, blobs), before]
+
+def zero(x):
+    x[...] = 0
+"""
+
+
+def test_share_arrays_shows_the_arguments_after_the_call() -> None:
+    params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
+    grads = {"W1": np.full((2, 3), 10.0), "b1": np.arange(3.0)}
+    with Worker([{"label": "o.py", "line": 1, "source": OPTIMIZER}], Limits(),
+                Launcher()) as worker:
+        result, after = worker.request("call", target="update", args=[params, grads],
+                                       kwargs={"lr": 0.5}, share_arrays=True)
+        assert result == 2 and after["kwargs"] == {"lr": 0.5}
+        np.testing.assert_array_equal(after["args"][0]["W1"], np.full((2, 3), -4.0))
+        np.testing.assert_array_equal(after["args"][0]["b1"], [0.0, -0.5, -1.0])
+        np.testing.assert_array_equal(after["args"][1]["b1"], grads["b1"])  # untouched
+        np.testing.assert_array_equal(params["W1"], np.ones((2, 3)))        # the grader's own
+        nested = ([np.ones(2), np.ones(1)], (np.zeros(2),))
+        _, after = worker.request("call", target="scale_all", args=[nested], kwargs={},
+                                  share_arrays=True)
+        (twice, minus), = after["args"]
+        assert [a.tolist() for a in twice] == [[2.0, 2.0], [2.0]] and type(minus) is tuple
+        assert minus[0].tolist() == [-1.0, -1.0]
+
+
+def test_share_arrays_ignores_what_the_worker_says() -> None:
+    lying = OPTIMIZER + "\nserver.Session.call = _call_sending_copies\n"
+    with Worker([{"label": "o.py", "line": 1, "source": lying}], Limits(), Launcher()) as worker:
+        said, after = worker.request("call", target="zero", args=[np.ones(3)], kwargs={},
+                                     share_arrays=True)
+    assert said[1][0].tolist() == [1.0, 1.0, 1.0]    # the worker's claim: nothing changed
+    assert after["args"][0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_shared_arguments_count_against_the_workers_memory_limit() -> None:
+    source = "def size(x):\n    return x.nbytes\n"
+    with Worker([{"label": "s.py", "line": 1, "source": source}],
+                Limits(memory_bytes=200 * 1024**2), Launcher()) as worker:
+        assert worker.request("call", target="size", args=[np.zeros(1000)], kwargs={},
+                              share_arrays=True)[0] == 8000
+        with pytest.raises(StudentError, match="do not fit in the worker's memory limit"):
+            worker.request("call", target="size", args=[np.zeros(15_000_000)], kwargs={},
+                           share_arrays=True)
+
+
+MUTATORS = """
+def bump_nested(params, lr=0.1):
+    params["layers"][1]["W"] += lr
+    return 1.0
+
+def bump_keyword(x, out=None):
+    out[...] = x
+    return 2.0
+
+def leave(params, out=None):
+    return float(params["layers"][1]["W"].sum() + out.sum())
+"""
+
+
+def test_assert_inputs_unchanged_sees_nested_and_keyword_arguments() -> None:
+    params = {"layers": [np.zeros(2), {"W": np.ones((2, 2))}]}
+    conn = Connection(Worker([{"label": "m.py", "line": 1, "source": MUTATORS}], Limits(),
+                             Launcher()), None)
+    sub = Submission(conn)
+    try:
+        with pytest.raises(StudentFault) as nested:
+            assert_inputs_unchanged(sub.bump_nested, params)
+        with pytest.raises(StudentFault) as keyword:
+            assert_inputs_unchanged(sub.bump_keyword, np.ones(2), out=np.zeros(2))
+        assert assert_inputs_unchanged(sub.leave, params, out=np.ones(3)) == 7.0
+    finally:
+        conn.close()
+    assert nested.value.details["findings"] == [("cmp_mutated", {"argument": 1})]
+    assert keyword.value.details["findings"] == [("cmp_mutated_keyword", {"argument": "out"})]
+    assert params["layers"][1]["W"].tolist() == [[1.0, 1.0], [1.0, 1.0]]

@@ -25,14 +25,31 @@ __all__ = ["Mistake", "RemoteObject", "as_array", "assert_close", "assert_inputs
 
 
 def assert_inputs_unchanged(func: RemoteObject, *args: Any, **kwargs: Any) -> Any:
-    """Call ``func`` and fail if it changed any array argument in place; returns the result."""
-    result, after = call_function(func, args, kwargs, return_args=True)
-    for position, (before, now) in enumerate(zip(args, after, strict=False), start=1):
-        if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.shape == before.shape
-                and now.dtype == before.dtype and now.tobytes() == before.tobytes()):
+    """Call ``func`` and fail if it changed any array argument in place; returns the result.
+
+    The arrays (also inside lists, tuples and dicts) travel in memory the grader keeps and reads
+    back after the call: what the worker says about them is never asked.
+    """
+    result, after = call_function(func, args, kwargs, share_arrays=True)
+    for position, (before, now) in enumerate(zip(args, after["args"], strict=True), start=1):
+        if _changed(before, now):
             raise StudentFault("mismatch", findings=[("cmp_mutated", {"argument": position})])
+    for name, before in kwargs.items():
+        if _changed(before, after["kwargs"][name]):
+            raise StudentFault("mismatch", findings=[("cmp_mutated_keyword", {"argument": name})])
     return result
+
+
+def _changed(before: Any, now: Any) -> bool:
+    """Whether an array in ``before`` differs from its counterpart in ``now`` (same structure)."""
+    if isinstance(before, np.ndarray):
+        return not (isinstance(now, np.ndarray) and now.shape == before.shape
+                    and now.dtype == before.dtype and now.tobytes() == before.tobytes())
+    if isinstance(before, (list, tuple)):
+        return any(_changed(b, n) for b, n in zip(before, now, strict=True))
+    if isinstance(before, dict):
+        return any(_changed(b, now[key]) for key, b in before.items())
+    return False
 
 
 def worker_function(source: str) -> Any:

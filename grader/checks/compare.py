@@ -48,7 +48,11 @@ def assert_close(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1
                  batch_size: int | None = None) -> None:
     """Fail with an explanation unless ``got`` has the expected shape and values."""
     expected = np.asarray(expected)
-    actual = as_array(got, what)
+    try:
+        actual = as_array(got, what)
+    except StudentFault as fault:
+        fault.hint = hint or fault.hint
+        raise
     findings = explain(actual, expected, rtol=rtol, atol=atol, what=what, batch_size=batch_size)
     if findings:
         raise StudentFault("mismatch", hint=hint, findings=findings,
@@ -71,30 +75,39 @@ def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, 
 def _explain_values(g: np.ndarray, e: np.ndarray, got_dtype: np.dtype,
                     expected_dtype: np.dtype, rtol: float, atol: float, what: str,
                     batch_size: int | None) -> list[Finding]:
+    """Findings for same-shaped values. nan never equals anything, not even an expected nan:
+    an expectation that is nan came from broken code and cannot be matched."""
     findings: list[Finding] = []
-    for kind, test in (("nan", np.isnan), ("inf", np.isinf)):
-        bad = test(g) & ~test(e)
-        if bad.any():
+    for kind, bad in (("nan", np.isnan(g)), ("inf", np.isinf(g) & (g != e))):
+        if bad.all():  # nothing was computed: no guess at a cause
+            findings.append(("cmp_" + kind + ("_all" if g.size > 1 else "_value"),
+                             {"what": what, "size": g.size}))
+        elif bad.any():
             findings.append(("cmp_" + kind, {
                 "what": what, "count": int(bad.sum()), "size": g.size,
                 "index": _index(np.argwhere(bad)[0]) if g.ndim else "()"}))
     if findings:
         return findings
-    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    close = np.isclose(g, e, rtol=rtol, atol=atol)
     if close.all():
         return []
     diff = np.where(close, 0.0, np.abs(g - e))
+    diff = np.where(np.isnan(diff), np.inf, diff)
     worst = np.unravel_index(int(np.argmax(diff)), g.shape) if g.ndim else ()
-    scale = abs(float(e[worst])) or 1.0
-    findings.append(("cmp_values", {
+    scale = abs(float(e[worst]))
+    patterns = _patterns(g, e, close, rtol, atol, batch_size)
+    # a named factor or sign says more than a relative error, and "relative 3" beside
+    # "4 times" reads as a contradiction: show only one of them. Relative to an expected 0
+    # means nothing.
+    ratio_named = bool(patterns) and patterns[0][0] in ("cmp_factor", "cmp_sign")
+    findings.append(("cmp_values_abs" if ratio_named or not scale else "cmp_values", {
         "what": what, "count": int((~close).sum()), "size": g.size, "index": _index(worst),
         "expected": float(e[worst]), "got": float(g[worst]),
-        "abs_err": float(diff[worst]), "rel_err": float(diff[worst]) / scale}))
+        "abs_err": float(diff[worst]), "rel_err": float(diff[worst]) / (scale or 1.0)}))
     if got_dtype.kind != expected_dtype.kind and expected_dtype.kind == "f":
         findings.append(("cmp_dtype", {"what": what, "got": str(got_dtype),
                                        "expected": str(expected_dtype)}))
-    findings += _patterns(g, e, rtol, atol, batch_size)
-    return findings
+    return findings + patterns
 
 
 def _explain_shape(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
@@ -114,48 +127,79 @@ def _explain_shape(got: np.ndarray, expected: np.ndarray, rtol: float, atol: flo
     return findings
 
 
-def _patterns(g: np.ndarray, e: np.ndarray, rtol: float, atol: float,
+def _patterns(g: np.ndarray, e: np.ndarray, close: np.ndarray, rtol: float, atol: float,
               batch_size: int | None) -> list[Finding]:
-    """Recognisable shapes of an error: a constant factor, a sign, an offset, an axis."""
+    """Recognisable shapes of an error, named only when they explain every difference."""
     if g.ndim == 2 and g.shape[0] == g.shape[1] and np.allclose(g, e.T, rtol, atol):
         return [("cmp_transposed", {})]
-    nonzero = np.abs(e) > atol
-    if nonzero.any():
-        ratios = g[nonzero] / e[nonzero]
-        factor = float(np.median(ratios))
-        if (np.allclose(ratios, factor, rtol=max(rtol, 1e-6) * 10) and factor != 0
-                and (ratios.size > 1 or _is_simple_factor(factor, batch_size))):
-            if np.isclose(factor, -1.0):
-                return [("cmp_sign", {})]
-            found: list[Finding] = [("cmp_factor", {"factor": factor})]
-            if batch_size and batch_size > 1 and (np.isclose(factor, batch_size)
-                                                  or np.isclose(factor, 1 / batch_size)):
-                found.append(("cmp_factor_batch", {"batch_size": batch_size}))
-            return found
+    if g.size > 1 and not g.any():
+        return [("cmp_all_zero", {})]
+    if g.size > 1 and (g == g.flat[0]).all() and not (e == e.flat[0]).all():
+        return [("cmp_constant", {"value": float(g.flat[0])})]
+    should_be_zero = np.abs(e) <= atol
+    if should_be_zero[~close].all():
+        return [("cmp_should_be_zero", {"count": int((~close).sum())})]
+    factor = _constant_factor(g, e, rtol, atol, batch_size)
+    if factor is not None:
+        if np.isclose(factor, -1.0):
+            return [("cmp_sign", {})]
+        found: list[Finding] = [("cmp_factor", {"factor": factor})]
+        if batch_size and batch_size > 1 and (np.isclose(factor, batch_size)
+                                              or np.isclose(factor, 1 / batch_size)):
+            found.append(("cmp_factor_batch", {"batch_size": batch_size}))
+        return found
     offset = g - e
     if g.size > 1 and np.allclose(offset, offset.flat[0], rtol, atol):
         return [("cmp_offset", {"offset": float(offset.flat[0])})]
-    if g.ndim == 2 and nonzero.all():
-        ratio = g / e
-        for axis, name in ((1, "row"), (0, "column")):
-            along = ratio / ratio.mean(axis=axis, keepdims=True)
-            if np.allclose(along, 1.0, rtol=1e-6):
-                return [("cmp_axis_" + name, {})]
+    if g.ndim == 2 and min(g.shape) >= 2 and not should_be_zero.any():
+        return _axis_pattern(g / e)
+    return []
+
+
+def _constant_factor(g: np.ndarray, e: np.ndarray, rtol: float, atol: float,
+                     batch_size: int | None) -> float | None:
+    """The factor between got and expected when it is the same everywhere and means
+    something: not about 1 (that is no finding), not 0, inf or absurdly large."""
+    nonzero = np.abs(e) > atol
+    if not nonzero.any():
+        return None
+    ratios = g[nonzero] / e[nonzero]
+    if not np.isfinite(ratios).all():
+        return None
+    factor = float(np.median(ratios))
+    if not 1e-12 < abs(factor) < 1e12 or np.isclose(factor, 1.0, rtol=1e-3, atol=0):
+        return None
+    if not np.allclose(g, factor * e, rtol=max(rtol, 1e-6) * 10, atol=atol):
+        return None  # the factor must explain every entry, the zeros too
+    if ratios.size == 1 and not _is_simple_factor(factor, batch_size):
+        return None
+    return factor
+
+
+def _axis_pattern(ratio: np.ndarray) -> list[Finding]:
+    """Each row (or column) off by its own factor, as when normalising over the wrong axis.
+
+    Needs at least two rows and two columns: with a single row, "each column has its own
+    factor" holds for any error at all.
+    """
+    for axis, name in ((1, "row"), (0, "column")):
+        along = ratio / ratio.mean(axis=axis, keepdims=True)
+        if np.allclose(along, 1.0, rtol=1e-6):
+            return [("cmp_axis_" + name, {})]
+    with np.errstate(divide="ignore"):
         log_ratio = np.log(np.abs(ratio))
-        residual = (log_ratio - log_ratio.mean(axis=0, keepdims=True)
-                    - log_ratio.mean(axis=1, keepdims=True) + log_ratio.mean())
-        if min(g.shape) >= 2 and g.size >= 6 and np.allclose(residual, 0.0, atol=1e-6):
-            return [("cmp_axis_mixed", {})]
+    residual = (log_ratio - log_ratio.mean(axis=0, keepdims=True)
+                - log_ratio.mean(axis=1, keepdims=True) + log_ratio.mean())
+    if ratio.size >= 6 and np.isfinite(residual).all() and np.allclose(residual, 0.0, atol=1e-6):
+        return [("cmp_axis_mixed", {})]
     return []
 
 
 def _is_simple_factor(factor: float, batch_size: int | None) -> bool:
-    """For a single number any ratio is "constant": only name ones a mistake explains."""
-    for value in (abs(factor), 1 / abs(factor)):
-        if value > 1.5 and (np.isclose(value, round(value), rtol=1e-6)
-                            or (batch_size and np.isclose(value, batch_size))):
-            return True
-    return False
+    """For a single number any ratio is "constant": only name the ones a usual mistake
+    explains, 2 (a missing or extra half) and the batch size (a sum instead of a mean)."""
+    return any(np.isclose(value, 2.0) or bool(batch_size and np.isclose(value, batch_size))
+               for value in (abs(factor), 1 / abs(factor)))
 
 
 def side_by_side(got: np.ndarray, expected: np.ndarray) -> list[dict[str, str]] | None:

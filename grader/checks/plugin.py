@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
+import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -52,6 +55,7 @@ class GraderPlugin:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: list[str] = []
         self.interrupted = False
+        self.notes: list[str] = []
         self._reference_module: ModuleType | None = None
         self._output_start = 0
 
@@ -88,6 +92,13 @@ class GraderPlugin:
                 value, np.ndarray) else value
 
         return keep
+
+    @pytest.fixture
+    def note(self) -> Callable[[str], None]:
+        """``note(key)``: tell the student something that costs no points, e.g. that a
+        tolerated form was accepted. ``key`` names a text in exercise.toml [hints]; each
+        note is shown once among the submission's notes."""
+        return self.notes.append
 
     # -- hooks -----------------------------------------------------------------------------
     def is_hidden(self, path: Path) -> bool:
@@ -127,6 +138,7 @@ class GraderPlugin:
         if self.conn.seconds_left() <= 0:  # fails at once: the worker is not asked
             raise StudentFault("budget_exhausted", seconds=self.conn.time_budget)
         self.conn.call_seconds = check_markers(item)[3]
+        self.conn.reply_bytes = reply_budget(item)
         tap = self.conn.worker.output if self.conn.worker else None
         if tap is not None:
             tap.settle()  # the previous check's output is the previous check's
@@ -146,6 +158,26 @@ class GraderPlugin:
             if tap is not None:
                 tap.settle()
                 outcome.output += tap.text(self._output_start)
+            _release(outcome.failure)
+
+
+def _release(failure: BaseException | None) -> None:
+    """Let go of what a finished check brought back from the worker.
+
+    A failure's frames hold the check's locals (the student's results) for as long as pytest's
+    records of the run live, and pytest keeps the last failure for post-mortem debugging even
+    after the run: of a failure, only its message is needed.
+    """
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            delattr(sys, name)
+    while failure is not None:
+        for frame, _ in traceback.walk_tb(failure.__traceback__):
+            with contextlib.suppress(RuntimeError):  # a frame still running keeps its locals
+                frame.clear()
+                if sys.version_info < (3, 13):  # f_locals was a snapshot, which clear() left
+                    frame.f_locals.clear()
+        failure = failure.__context__
 
 
 def check_markers(item: pytest.Item) -> tuple[str, float, str, float | None]:
@@ -171,6 +203,13 @@ def budget_share(item: pytest.Item, call_seconds: float) -> float:
         return float(budget.args[0])
     timeout = check_markers(item)[3]
     return timeout if timeout is not None else call_seconds
+
+
+def reply_budget(item: pytest.Item) -> int | None:
+    """Bytes one request of a check may bring back: the closest ``reply_bytes`` marker, else
+    the worker's default (``Limits.reply_bytes``)."""
+    marker = item.get_closest_marker("reply_bytes")
+    return int(marker.args[0]) if marker and marker.args else None
 
 
 def _short_assertion(report: Any, error: BaseException) -> str:

@@ -8,11 +8,13 @@ which fails the check with a message meant for the student.
 from __future__ import annotations
 
 import math
+import re
+import sys
 import threading
 import time
 from typing import Any
 
-from grader.load.names import near_names
+from grader.load.names import VALUE, near_names, recased, wanted_kind
 from grader.load.program import Program
 from grader.worker.client import (
     BadReply,
@@ -22,6 +24,14 @@ from grader.worker.client import (
     WorkerDied,
 )
 from grader.worker.protocol import FunctionSource, Handle
+
+# The NumPy aliases of Python types that NumPy 1.24 removed, and what replaces each.
+REMOVED_NUMPY_ALIASES = {"int": "`int` / `np.int64`", "float": "`float` / `np.float64`",
+                         "bool": "`bool` / `np.bool_`", "complex": "`complex` / `np.complex128`",
+                         "object": "`object`", "str": "`str`"}
+NO_ATTRIBUTE = re.compile(r"^(?:module )?'(?P<owner>[\w.]+)'(?: object)? has no attribute "
+                          r"'(?P<name>\w+)'")
+AMBIGUOUS_TRUTH = "truth value of an array with more than one element is ambiguous"
 
 
 class StudentFault(AssertionError):
@@ -43,6 +53,7 @@ class Connection:
         self.program = program
         self.unreadable = unreadable
         self.call_seconds: float | None = None
+        self.reply_bytes: int | None = None  # what one request of the running check may bring back
         self.time_budget: float | None = None  # seconds for all checks, known once collected
         self._started = time.monotonic()
         self._early_start: threading.Thread | None = None
@@ -106,9 +117,10 @@ class Connection:
             if op == "start":
                 what = what or "import"
                 return self.worker.start(seconds=min(deadline, left))
-            return self.worker.request(op, timeout=min(deadline, left), **fields)
+            return self.worker.request(op, timeout=min(deadline, left),
+                                       reply_bytes=self.reply_bytes, **fields)
         except StudentError as exc:
-            raise self._explain(exc, what) from None
+            raise self._explain(exc, what, asked_by_grader=op in ("getattr", "locate")) from None
         except CallTimedOut as exc:
             if left < deadline:  # cut short by the budget
                 raise StudentFault("budget_exhausted", seconds=self.time_budget) from None
@@ -134,27 +146,60 @@ class Connection:
             return {k: self.wrap(v) for k, v in value.items()}
         return value
 
-    def _explain(self, exc: StudentError, what: str) -> StudentFault:
+    def _explain(self, exc: StudentError, what: str, asked_by_grader: bool) -> StudentFault:
+        """The student-facing cause of an exception raised by student code.
+
+        ``asked_by_grader``: the grader itself looked the attribute up (``layer.dW``), so a
+        missing one is a naming problem; otherwise the student's own code read it.
+        """
         if exc.type_name == "NotImplementedError":
             return StudentFault("not_implemented", what=what)
-        if exc.type_name == "AttributeError" and "module 'numpy' has no attribute" in exc.message:
-            alias = exc.message.rsplit("'", 2)[-2] if exc.message.count("'") >= 4 else "?"
-            return StudentFault("numpy_alias_removed", what=what, alias=alias,
-                                traceback=exc.traceback)
+        missing = NO_ATTRIBUTE.match(exc.message) if exc.type_name == "AttributeError" else None
+        if missing and missing["owner"].split(".")[0] == "numpy":
+            return _numpy_attribute(what, missing["owner"], missing["name"], exc.message,
+                                    exc.traceback)
         if exc.type_name == "NameError" and self.program is not None:
             name = exc.message.split("'")[1] if exc.message.count("'") >= 2 else ""
             skipped = self.program.skipped_binding(name)
             if skipped is not None:
                 return StudentFault("uses_skipped_name", what=what, name=name,
                                     label=skipped.label, line=skipped.line, text=skipped.text)
-        if exc.type_name == "AttributeError" and exc.names:
-            attr = exc.message.rsplit("'", 2)[-2] if exc.message.count("'") >= 2 else ""
-            near = near_names(attr, exc.names)
-            if near:
-                return StudentFault("missing_attribute_near", what=what, name=attr,
+        if missing and exc.names:
+            near = near_names(missing["name"], exc.names)
+            if near and asked_by_grader:
+                return StudentFault("missing_attribute_near", what=what, name=missing["name"],
                                     near=near[0])
+            if near:
+                return StudentFault("attribute_misspelt_in_code", what=what,
+                                    name=missing["name"], near=near[0], owner=missing["owner"],
+                                    traceback=exc.traceback)
+        if exc.type_name == "ValueError" and AMBIGUOUS_TRUTH in exc.message:
+            return StudentFault("array_truth_value", what=what, traceback=exc.traceback)
         return StudentFault("student_exception", what=what, type=exc.type_name,
                             message=exc.message, traceback=exc.traceback)
+
+
+def _numpy_attribute(what: str, module: str, name: str, message: str,
+                     traceback: str) -> StudentFault:
+    """`np.float` (removed in NumPy 1.24) or a misspelling such as `np.arrange`.
+
+    Other removed names come with NumPy's own explanation, which is shown as it is.
+    """
+    if module == "numpy" and name in REMOVED_NUMPY_ALIASES:
+        return StudentFault("numpy_alias_removed", what=what, alias=name,
+                            replacement=REMOVED_NUMPY_ALIASES[name], traceback=traceback)
+    if "\n" in message:
+        return StudentFault("student_exception", what=what, type="AttributeError",
+                            message=message, traceback=traceback)
+    # only modules the grader has loaded anyway: the name comes from the worker's message
+    names = [n for n in dir(sys.modules.get(module)) if not n.startswith("_")]
+    near = near_names(name, names, cutoff=0.85)
+    prefix = "np" + module.removeprefix("numpy")
+    if near:
+        return StudentFault("numpy_misspelt", what=what, name=f"{prefix}.{name}",
+                            near=f"{prefix}.{near[0]}", traceback=traceback)
+    return StudentFault("numpy_no_attribute", what=what, name=f"{prefix}.{name}",
+                        traceback=traceback)
 
 
 def _unwrap(value: Any) -> Any:
@@ -252,8 +297,15 @@ class Submission:
         kind = names.get(name)
         if kind is None:
             raise self._missing(conn, name)
-        if kind == "value":
-            return conn.request("getattr", what=name, name=name)
+        want = wanted_kind(name)
+        if kind == VALUE:
+            value = conn.request("getattr", what=name, name=name)
+            if want != VALUE:  # `mean_squared_error = 0.0975`: not callable
+                raise StudentFault("name_is_value", name=name, want=want,
+                                   type=_type_name(value))
+            return value
+        if want != VALUE and kind != want:  # `def Sigmoid(x)` where a class is asked for
+            raise StudentFault("name_wrong_kind", name=name, want=want, have=kind)
         return RemoteObject(conn, name, conn.worker.generation)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -261,13 +313,19 @@ class Submission:
 
     @staticmethod
     def _missing(conn: Connection, name: str) -> StudentFault:
-        near = near_names(name, conn.names)
+        """Why ``name`` is missing: misspelt, of another kind, lost to an error, or absent."""
+        want = wanted_kind(name)
+        near = near_names(name, conn.names, kind=want)
+        other_kind = [n for n in recased(name, conn.names) if conn.names[n] != want]
         failure = next((f for f in conn.worker.load_report["failures"]
                         if name in getattr(conn.program.statement_at(f["label"], f["line"]),
                                            "binds", ())), None)
         syntax = conn.program.syntax_errors[0] if conn.program.syntax_errors else None
         if near:
             return StudentFault("missing_name_near", name=name, near=near[0])
+        if other_kind:
+            return StudentFault("missing_name_other_kind", name=name, near=other_kind[0],
+                                want=want, have=conn.names[other_kind[0]])
         if syntax is not None:
             return StudentFault("missing_name_syntax", name=name, label=syntax.label,
                                 line=syntax.line, message=syntax.message)
@@ -281,12 +339,16 @@ class Submission:
         return "<student submission>"
 
 
+def _type_name(value: Any) -> str:
+    return value.type_name if isinstance(value, RemoteObject) else type(value).__name__
+
+
 def connection_of(obj: Submission | RemoteObject) -> Connection:
     return object.__getattribute__(obj, "_conn")
 
 
 def call_function(func: RemoteObject, args: tuple, kwargs: dict, **options: Any) -> Any:
-    """Call a remote function with request options (``keep``, ``return_args``)."""
+    """Call a remote function with request options (``keep``, ``share_arrays``)."""
     if not isinstance(func, RemoteObject):
         raise TypeError("expected a function of the student's code, like sub.softmax")
     return func._call(args, kwargs, **options)

@@ -94,7 +94,8 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _render(template: str, lang: str, **context: Any) -> str:
+def render_page(template: str, lang: str, **context: Any) -> str:
+    """A page from the report templates, with their filters and words (``L``) in ``lang``."""
     def text(key: str, **fields: Any) -> str:
         return label(key, lang, **fields)
 
@@ -357,7 +358,7 @@ def render_student_report(result: SubmissionResult, *, title: str) -> str:
     tally = Counter(c.status if c.status in STATUS_ICONS else ERROR for c in result.checks)
     max_score = result.max_score
     percent = 100 * result.score / max_score if max_score > 0 else 0.0
-    return _render(
+    return render_page(
         "student.html.j2", lang, title=title, result=result, checks=checks,
         score=fmt_num(result.score), max_score=fmt_num(max_score),
         percent=max(0.0, min(100.0, percent)),
@@ -482,10 +483,14 @@ def summary_view(results: Sequence[SubmissionResult], lang: str) -> dict[str, An
 
 
 def render_summary(results: list[SubmissionResult], *, title: str,
-                   lang: str | None = None) -> str:
-    """The class summary; its language is ``lang``, else the one most results were graded in."""
+                   lang: str | None = None, similarity: dict[str, Any] | None = None) -> str:
+    """The class summary; its language is ``lang``, else the one most results were graded in.
+
+    ``similarity`` is the code similarity section (grader.similarity.render.section_view).
+    """
     if lang is None:
         langs = Counter(r.lang for r in results).most_common(1)
         lang = langs[0][0] if langs else DEFAULT_LANG
     lang = choose_lang(lang)
-    return _render("summary.html.j2", lang, title=title, s=summary_view(results, lang))
+    return render_page("summary.html.j2", lang, title=title, s=summary_view(results, lang),
+                       similarity=similarity)

@@ -32,7 +32,17 @@ from typing import Any
 import numpy as np
 
 import grader
-from grader.worker.protocol import Channel, Handle, ProtocolError, decode, encode
+from grader.worker.protocol import (
+    Channel,
+    FunctionSource,
+    Handle,
+    ProtocolError,
+    SharedBuffers,
+    checked_error,
+    checked_load_report,
+    decode,
+    encode,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class Limits:
     processes: int = 64
     message_bytes: int = 512 * 1024**2
     output_bytes: int = 64 * 1024
+    reply_bytes: int = 4 * 1024**2  # what one request may bring back unless a check allows more
+
+
+VALUE_FIELDS = ("target", "args", "kwargs", "value", "key")  # request fields that hold values
 
 
 class WorkerFailure(Exception):
@@ -202,6 +216,8 @@ class Launcher:
     """How a worker process is started. The sandbox module provides stricter launchers."""
 
     mode = "unsandboxed"
+    one_at_a_time = False  # True: its workers share one user, so one runs at a time, unforked
+    warning: str | None = None  # what the instructor must know about this mode
 
     def command(self, argv: list[str], workdir: Path) -> list[str]:
         return argv
@@ -460,56 +476,73 @@ class Worker:
         self.stop()
 
     # -- requests --------------------------------------------------------------------------
-    def request(self, op: str, timeout: float | None = None, **fields: Any) -> Any:
-        """Send one request; returns the decoded answer (handles stay :class:`Handle`)."""
+    def request(self, op: str, timeout: float | None = None, *, reply_bytes: int | None = None,
+                share_arrays: bool = False, **fields: Any) -> Any:
+        """Send one request; returns the decoded answer (handles stay :class:`Handle`).
+
+        ``reply_bytes`` bounds the answer (default ``Limits.reply_bytes``). With
+        ``share_arrays`` the request's arrays travel in memory the grader keeps, and the answer
+        is ``(value, after)``: ``after`` maps each field that held values to those values as
+        the grader reads them back from that memory once the worker has answered, whatever the
+        worker says (what a call did to its arguments, for instance).
+        """
         if not self.alive:
             self.start()
         tree_fields = {}
         blobs: list[bytes] = []
         for key, value in fields.items():
-            if key in ("target", "args", "kwargs", "value", "key"):
+            if key in VALUE_FIELDS:
                 value, _ = encode(value, blobs=blobs)
             tree_fields[key] = value
-        return self._exchange({"op": op, **tree_fields}, blobs,
-                              timeout if timeout is not None else self.limits.call_seconds)
+        seconds = timeout if timeout is not None else self.limits.call_seconds
+        if not share_arrays:
+            return self._exchange({"op": op, **tree_fields}, blobs, seconds, reply_bytes)
+        shared = SharedBuffers(blobs)
+        try:
+            value = self._exchange({"op": op, **tree_fields}, [], seconds, reply_bytes, shared)
+            now = shared.read()
+        finally:
+            shared.close()
+        return value, {key: decode(tree_fields[key], now, build_function=FunctionSource)
+                       for key in fields if key in VALUE_FIELDS}
 
-    def _exchange(self, request: dict, blobs: list[bytes], seconds: float) -> Any:
+    def _exchange(self, request: dict, blobs: list[bytes], seconds: float,
+                  reply_bytes: int | None = None, shared: SharedBuffers | None = None) -> Any:
+        """One request and its reply, every field of which is checked before use."""
         assert self._channel is not None and self._proc is not None
         request_id = next(self._ids)
         deadline = time.monotonic() + seconds
+        budget = self.limits.reply_bytes if reply_bytes is None else reply_bytes
         try:
-            self._channel.send({**request, "id": request_id}, blobs, deadline)
-            while True:
-                reply, reply_blobs = self._channel.receive(deadline)
-                if reply.get("id") == request_id:
-                    break
+            self._channel.send({**request, "id": request_id}, blobs, deadline, shared)
+            reply, reply_blobs = self._channel.receive(deadline, budget)
+            return self._answer(request, request_id, reply, reply_blobs)
         except TimeoutError:
             self.stop()
             raise CallTimedOut(seconds) from None
         except (EOFError, OSError):
             raise self._died() from None
         except ProtocolError as exc:
-            self.stop()
-            raise BadReply(str(exc)) from None
-        if "error" in reply:
-            err = reply["error"]
-            if type(err) is not dict:
-                self.stop()
-                raise BadReply("malformed error reply")
-            raise StudentError(str(err.get("type", "Exception"))[:100],
-                               str(err.get("message", ""))[:2000],
-                               str(err.get("traceback", ""))[:4000],
-                               [str(n) for n in err.get("names", [])][:200]
-                               if isinstance(err.get("names"), list) else None)
-        try:
-            return decode(reply.get("ok"), reply_blobs)
-        except ProtocolError as exc:
             reason = str(exc)
-        # an honest worker never sends this: it is out of step, or forging. Drop the reply
-        # before raising, or the failure's traceback would keep it alive in the grader.
-        reply = reply_blobs = None
+        # an honest worker never sends this: it is out of step, or forging. Raised outside the
+        # handler, or the failure would keep the reply alive (through its context's traceback).
         self.stop()
         raise BadReply(reason)
+
+    @staticmethod
+    def _answer(request: dict, request_id: int, reply: dict, blobs: list[bytearray]) -> Any:
+        if type(reply.get("id")) is not int or reply["id"] != request_id:
+            raise ProtocolError("a reply to another request")
+        if set(reply) == {"id", "blobs", "error"}:
+            error = checked_error(reply["error"])
+            raise StudentError(error["type"], error["message"], error["traceback"],
+                               error.get("names"))
+        if set(reply) != {"id", "blobs", "ok"}:
+            raise ProtocolError("malformed reply")
+        value = decode(reply["ok"], blobs)
+        if request["op"] == "load":
+            return checked_load_report(value, request["statements"])
+        return value
 
     def _died(self) -> WorkerDied:
         assert self._proc is not None

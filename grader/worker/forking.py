@@ -246,7 +246,8 @@ class PreloadedLauncher(Launcher):
 
 def preloaded(launcher: Launcher) -> Launcher:
     """``launcher``, with workers forked from a preloaded process where that is supported."""
-    return PreloadedLauncher(launcher) if sys.platform.startswith("linux") else launcher
+    supported = sys.platform.startswith("linux") and not launcher.one_at_a_time
+    return PreloadedLauncher(launcher) if supported else launcher
 
 
 _zygotes: dict[tuple, _Zygote] = {}

@@ -3,16 +3,29 @@
 Only plain data crosses: None, bool, int, float, str, list, tuple, dict with str keys,
 NumPy scalars and base-class ndarrays of bool/int/uint/float dtype, handles to objects
 that stay in the worker, and (grader to worker only) function sources. Nothing is ever
-unpickled. A frame is a 4-byte length, a JSON header, then the raw bytes of each array.
-The decoder is strict because the worker's side of the pipe is untrusted.
+unpickled. A frame is an 8-byte length, a JSON header, then the raw bytes of each array.
+The decoder is strict because the worker's side of the pipe is untrusted: whatever the worker
+sends, the grader gets a value or a :class:`ProtocolError`, and never holds more than one copy
+of what it was sent.
+
+A request may instead place its arrays in a memory file the grader creates and keeps
+(:class:`SharedBuffers`): the worker maps it and hands student code views of it, and the grader
+reads the arrays back from the file itself after the call. That is how the grader sees what a
+call did to its arguments without taking the worker's word for it.
 """
 
 from __future__ import annotations
 
+import array
+import fcntl
 import json
 import math
+import mmap
+import os
 import socket
 import struct
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +37,12 @@ MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 MAX_STR = 1_000_000
 MAX_HEADER = 8 * 1024 * 1024  # JSON is parsed whole: keep it small; arrays travel as raw bytes
+# JSON values a header from an untrusted peer may hold, counted before parsing as its commas
+# and opening brackets (an upper bound on its values): json.loads builds an object of some 60
+# bytes for each value, whatever the bytes that spelled it. A list of MAX_ITEMS numbers needs 3.
+MAX_JSON_VALUES = 4 * MAX_ITEMS
 LENGTH = struct.Struct("!Q")
+SHARED_ALIGN = 64  # each array in a shared memory file starts on a cache line
 
 
 class ProtocolError(Exception):
@@ -55,8 +73,17 @@ def encode(value: Any, register: Any = None,
     such objects are an error (the grader never sends them).
     """
     blobs = [] if blobs is None else blobs
+    return _Encoder(register, blobs).value(value, 0), blobs
 
-    def enc(v: Any, depth: int) -> Any:
+
+class _Encoder:
+    """A class, not a recursive closure: a closure's cycle would keep the buffers until gc."""
+
+    def __init__(self, register: Any, blobs: list[bytes]) -> None:
+        self.register = register
+        self.blobs = blobs
+
+    def value(self, v: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise ProtocolError("value nested too deeply")
         if v is None:
@@ -70,40 +97,50 @@ def encode(value: Any, register: Any = None,
         if type(v) is str:
             return ["s", v]
         if type(v) is np.ndarray and v.dtype.kind in ARRAY_KINDS:
-            blobs.append(v.tobytes())  # C order, whatever the strides; keeps 0-d arrays 0-d
-            return ["a", v.dtype.str, list(v.shape), len(blobs) - 1]
+            self.blobs.append(v.tobytes())  # C order, whatever the strides; keeps 0-d arrays 0-d
+            return ["a", v.dtype.str, list(v.shape), len(self.blobs) - 1]
         if (isinstance(v, np.generic) and type(v).__module__ == "numpy"
                 and v.dtype.kind in ARRAY_KINDS):
-            blobs.append(np.asarray(v).tobytes())
-            return ["g", v.dtype.str, len(blobs) - 1]
+            self.blobs.append(np.asarray(v).tobytes())
+            return ["g", v.dtype.str, len(self.blobs) - 1]
         if type(v) is list:
-            return ["l", [enc(x, depth + 1) for x in v]]
+            return ["l", [self.value(x, depth + 1) for x in v]]
         if type(v) is tuple:
-            return ["t", [enc(x, depth + 1) for x in v]]
+            return ["t", [self.value(x, depth + 1) for x in v]]
         if type(v) is dict and all(type(k) is str for k in v):
-            return ["d", [[k, enc(x, depth + 1)] for k, x in v.items()]]
+            return ["d", [[k, self.value(x, depth + 1)] for k, x in v.items()]]
         if isinstance(v, Handle):
             return ["h", v.id, v.type_name, v.callable]
         if isinstance(v, FunctionSource):
             return ["fn", v.source]
-        if register is None:
+        if self.register is None:
             raise ProtocolError(f"cannot send a value of type {type(v).__name__}")
-        return enc(register(v), depth)
-
-    return enc(value, 0), blobs
+        return self.value(self.register(v), depth)
 
 
-def decode(tree: Any, blobs: list[bytes], resolve: Any = None, build_function: Any = None) -> Any:
+def decode(tree: Any, blobs: list, resolve: Any = None, build_function: Any = None) -> Any:
     """Decode a tree made by :func:`encode`, accepting only the exact forms it produces.
 
     ``resolve(handle)`` maps handles to local objects (the worker side); without it handles
-    stay :class:`Handle`. ``build_function(source)`` is only given on the worker side.
+    stay :class:`Handle`. ``build_function(source)`` is only given on the worker side. Arrays
+    are views of writable buffers (no copy), and copies of read-only ones.
     """
-    budget = [MAX_ITEMS]
+    return _Decoder(blobs, resolve, build_function).value(tree, 0)
 
-    def dec(node: Any, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
+
+class _Decoder:
+    """A class, not a recursive closure: a closure's cycle would keep the buffers until gc."""
+
+    def __init__(self, blobs: list, resolve: Any, build_function: Any) -> None:
+        self.blobs = blobs
+        self.resolve = resolve
+        self.build_function = build_function
+        self.budget = MAX_ITEMS
+        self.used: set[int] = set()  # a buffer backs one array at most: no copies by reference
+
+    def value(self, node: Any, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
             raise ProtocolError("value has too many items")
         if depth > MAX_DEPTH:
             raise ProtocolError("value nested too deeply")
@@ -115,89 +152,290 @@ def decode(tree: Any, blobs: list[bytes], resolve: Any = None, build_function: A
         if tag == "b" and len(args) == 1 and type(args[0]) is bool:
             return args[0]
         if tag == "i" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 4300:
-            return int(args[0])
+            return _number(int, args[0])
         if tag == "f" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 40:
-            return float(args[0])
+            return _number(float, args[0])
         if tag == "s" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= MAX_STR:
             return args[0]
         if tag == "a" and len(args) == 3:
-            return _array(args[0], args[1], _blob(blobs, args[2]))
+            return _array(args[0], args[1], self.blob(args[2]))
         if tag == "g" and len(args) == 2:
-            return _array(args[0], [], _blob(blobs, args[1]))[()]
+            return _array(args[0], [], self.blob(args[1]))[()]
         if tag in ("l", "t") and len(args) == 1 and type(args[0]) is list:
-            items = [dec(x, depth + 1) for x in args[0]]
+            items = [self.value(x, depth + 1) for x in args[0]]
             return items if tag == "l" else tuple(items)
         if tag == "d" and len(args) == 1 and type(args[0]) is list:
             out = {}
             for pair in args[0]:
-                if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                if (type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str
+                        or len(pair[0]) > MAX_STR):
                     raise ProtocolError("malformed dict")
-                out[pair[0]] = dec(pair[1], depth + 1)
+                out[pair[0]] = self.value(pair[1], depth + 1)
             return out
-        if tag == "h" and len(args) == 3 and type(args[0]) is int and type(args[1]) is str:
-            handle = Handle(args[0], args[1][:200], bool(args[2]))
-            return resolve(handle) if resolve else handle
-        if tag == "fn" and build_function is not None and len(args) == 1:
-            return build_function(args[0])
+        if (tag == "h" and len(args) == 3 and type(args[0]) is int and type(args[1]) is str
+                and type(args[2]) is bool):
+            handle = Handle(args[0], args[1][:200], args[2])
+            return self.resolve(handle) if self.resolve else handle
+        if tag == "fn" and self.build_function is not None and len(args) == 1:
+            return self.build_function(args[0])
         raise ProtocolError(f"value of kind {tag!r} is not allowed here")
 
-    return dec(tree, 0)
+    def blob(self, index: Any) -> Any:
+        if type(index) is not int or not 0 <= index < len(self.blobs):
+            raise ProtocolError("array refers to a missing buffer")
+        if index in self.used:
+            raise ProtocolError("two arrays refer to one buffer")
+        self.used.add(index)
+        return self.blobs[index]
 
 
-def _blob(blobs: list[bytes], index: Any) -> bytes:
-    if type(index) is not int or not 0 <= index < len(blobs):
-        raise ProtocolError("array refers to a missing buffer")
-    return blobs[index]
+def _number(kind: type, text: str) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ProtocolError(f"malformed {kind.__name__}") from None
 
 
-def _array(dtype_str: Any, shape: Any, data: bytes) -> np.ndarray:
+def _array(dtype_str: Any, shape: Any, data: Any) -> np.ndarray:
+    """An array over ``data`` itself when it is writable (no copy), else a copy of it."""
     if type(dtype_str) is not str or len(dtype_str) > 8:
         raise ProtocolError("malformed dtype")
     try:
         dtype = np.dtype(dtype_str)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ProtocolError("unknown dtype") from exc
     if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError(f"arrays of dtype {dtype} are not accepted")
     if (type(shape) is not list or len(shape) > 32
-            or any(type(n) is not int or n < 0 for n in shape)):
+            or any(type(n) is not int or n < 0 for n in shape)
+            or math.prod(n for n in shape if n) * dtype.itemsize > sys.maxsize):
         raise ProtocolError("malformed shape")
     if math.prod(shape) * dtype.itemsize != len(data):
         raise ProtocolError("array size does not match its shape")
-    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    values = np.frombuffer(data, dtype=dtype).reshape(shape)
+    if not values.flags.writeable:
+        values = values.copy()
+    if dtype.kind == "b" and values.view(np.uint8).max(initial=0) > 1:
+        raise ProtocolError("a boolean array holds bytes other than 0 and 1")
+    return values
+
+
+def _layout(sizes: list[int]) -> tuple[list[int], int]:
+    """Offsets of buffers of ``sizes`` in a shared memory file, and the file's size."""
+    offsets, end = [], 0
+    for size in sizes:
+        offsets.append(end)
+        end += -(-size // SHARED_ALIGN) * SHARED_ALIGN
+    return offsets, end
+
+
+class SharedBuffers:
+    """The buffers of one request, in a memory file the grader creates and keeps.
+
+    The worker maps the file (the mapping counts against its RLIMIT_AS) and decodes views of
+    it, so what student code writes into its arguments lands here; :meth:`read` is the grader
+    reading them back itself. The file is sealed against shrinking and growing where the system
+    allows: the worker holds a descriptor of it, and a mapping of a shrunk file would fault.
+    """
+
+    def __init__(self, blobs: list[bytes]) -> None:
+        self.sizes = [len(b) for b in blobs]
+        self.offsets, size = _layout(self.sizes)
+        self.fd: int | None = None
+        if size:
+            self.fd = _memory_file(size)
+            for blob, offset in zip(blobs, self.offsets, strict=True):
+                _write_at(self.fd, blob, offset)
+            if hasattr(fcntl, "F_ADD_SEALS"):
+                fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS,
+                            fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+
+    def read(self) -> list[bytearray]:
+        """The buffers as they are now (where the file has no seals and the worker cut it
+        short, what it cut reads as zeros: the arguments changed)."""
+        out = []
+        for size, offset in zip(self.sizes, self.offsets, strict=True):
+            buf = bytearray(size)
+            view, done, got = memoryview(buf), 0, 1
+            while done < size and got:
+                got = os.preadv(self.fd, [view[done:]], offset + done)
+                done += got
+            out.append(buf)
+        return out
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _memory_file(size: int) -> int:
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("grader-shared", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    else:  # an unlinked temporary file where there is no memfd (macOS)
+        with tempfile.TemporaryFile() as file:
+            fd = os.dup(file.fileno())
+    os.ftruncate(fd, size)
+    return fd
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def map_shared(sizes: Any, fds: list[int]) -> list[Any]:
+    """The worker's side of :class:`SharedBuffers`: writable views of the mapped file.
+
+    Takes ownership of ``fds`` (the descriptors that came with the request).
+    """
+    try:
+        if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
+            raise ProtocolError("malformed list of shared buffers")
+        offsets, size = _layout(sizes)
+        if not size:
+            return [bytearray() for _ in sizes]
+        if len(fds) != 1:
+            raise ProtocolError("shared buffers came without their memory file")
+        try:
+            memory = memoryview(mmap.mmap(fds[0], size))
+        except OSError as exc:  # the mapping counts against the worker's RLIMIT_AS
+            raise MemoryError(f"the arguments ({size} bytes) do not fit in the worker's "
+                              f"memory limit") from exc
+        return [memory[offset:offset + n] for offset, n in zip(offsets, sizes, strict=True)]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+# -- what the worker reports besides values: bounds both sides keep ---------------------------
+
+NAME_KINDS = frozenset({"class", "function", "value"})
+MAX_NAMES = 10_000          # names a load report may list
+MAX_NAME = 1000             # characters of a name (of the module, or of an attribute)
+MAX_ATTRIBUTES = 200        # attribute names an error may list ("did you mean ...")
+ERROR_TEXTS = {"type": 100, "message": 2000, "traceback": 4000}  # characters of each field
+
+
+def _text(value: Any, limit: int, what: str) -> str:
+    if type(value) is not str or len(value) > limit:
+        raise ProtocolError(f"malformed {what}")
+    return value
+
+
+def checked_error(error: Any) -> dict:
+    """An error reply's description, if it has exactly the fields and bounds the worker keeps."""
+    if type(error) is not dict or not set(ERROR_TEXTS) <= set(error) <= {*ERROR_TEXTS, "names"}:
+        raise ProtocolError("malformed error reply")
+    for key, limit in ERROR_TEXTS.items():
+        _text(error[key], limit, "error reply")
+    names = error.get("names", [])
+    if type(names) is not list or len(names) > MAX_ATTRIBUTES:
+        raise ProtocolError("malformed error reply")
+    for name in names:
+        _text(name, MAX_NAME, "error reply")
+    return error
+
+
+def checked_load_report(report: Any, statements: list[dict]) -> dict:
+    """A load report, if it has the worker's exact shape and names only statements it was sent."""
+    if type(report) is not dict or set(report) != {"names", "failures"}:
+        raise ProtocolError("malformed load report")
+    names, failures = report["names"], report["failures"]
+    if type(names) is not dict or len(names) > MAX_NAMES:
+        raise ProtocolError("malformed names in the load report")
+    for name, kind in names.items():
+        if len(name) > MAX_NAME or type(kind) is not str or kind not in NAME_KINDS:
+            raise ProtocolError("malformed names in the load report")
+    sent = {(s["label"], s["line"]) for s in statements}
+    if type(failures) is not list or len(failures) > len(sent):
+        raise ProtocolError("malformed failures in the load report")
+    for failure in failures:
+        if (type(failure) is not dict or set(failure) != {"label", "line", "type", "message"}
+                or type(failure["label"]) is not str or type(failure["line"]) is not int
+                or (failure["label"], failure["line"]) not in sent):
+            raise ProtocolError("malformed failures in the load report")
+        _text(failure["type"], ERROR_TEXTS["type"], "failures in the load report")
+        _text(failure["message"], ERROR_TEXTS["message"], "failures in the load report")
+    return report
 
 
 class Channel:
-    """Length-prefixed frames over a connected socket, with a size cap on what is read."""
+    """Length-prefixed frames over a connected socket, with a size cap on what is read.
 
-    def __init__(self, sock: socket.socket, max_bytes: int) -> None:
+    The grader's side is strict: the worker is untrusted. The worker's side trusts the grader:
+    it accepts a memory file with a frame (see :class:`SharedBuffers`) and headers of any
+    structure (the load request carries the submission's source).
+    """
+
+    def __init__(self, sock: socket.socket, max_bytes: int, *, trusted_peer: bool = False) -> None:
         self.sock = sock
         self.max_bytes = max_bytes
+        self.trusted_peer = trusted_peer
+        self.descriptors: list[int] = []  # came with the last frame (trusted peer only)
         self._deadline: float | None = None
 
-    def send(self, header: dict, blobs: list[bytes] = (), deadline: float | None = None) -> None:
+    def send(self, header: dict, blobs: list[bytes] = (), deadline: float | None = None,
+             shared: SharedBuffers | None = None) -> None:
+        """Send one frame; ``shared`` buffers travel as a memory file, not in the stream."""
+        if shared is not None:
+            header = {**header, "shared": shared.sizes}
         head = json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode()
         self._deadline = deadline
-        self._send(LENGTH.pack(len(head)) + head)
+        prefix = LENGTH.pack(len(head))
+        if shared is not None and shared.fd is not None:
+            self._arm()
+            rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [shared.fd]))]
+            prefix = prefix[self.sock.sendmsg([prefix], rights):]
+        self._send(prefix + head)
         for blob in blobs:
             self._send(blob)
 
-    def receive(self, deadline: float | None = None) -> tuple[dict, list[bytes]]:
-        """Read one frame; raises TimeoutError once ``deadline`` (monotonic) has passed."""
+    def receive(self, deadline: float | None = None,
+                max_bytes: int | None = None) -> tuple[dict, list[bytearray]]:
+        """Read one frame of at most ``max_bytes`` (and the channel's cap) in all.
+
+        Raises TimeoutError once ``deadline`` (monotonic) has passed, EOFError or OSError when
+        the connection fails, ProtocolError for anything else that is wrong. A frame larger
+        than allowed is refused from the sizes it announces, before its contents are read.
+        """
+        limit = self.max_bytes if max_bytes is None else min(max_bytes, self.max_bytes)
         self._deadline = deadline
-        (size,) = LENGTH.unpack(self._exactly(LENGTH.size))
-        if size > min(self.max_bytes, MAX_HEADER):
+        for fd in self.descriptors:
+            os.close(fd)
+        self.descriptors = []
+        (size,) = LENGTH.unpack(self._exactly(LENGTH.size, self.trusted_peer))
+        if size > limit:
+            raise ProtocolError(f"message larger than the limit of {limit} bytes")
+        if size > MAX_HEADER:
             raise ProtocolError("message header too large")
-        try:
-            header = json.loads(self._exactly(size))
-        except ValueError as exc:
-            raise ProtocolError("message header is not JSON") from exc
-        sizes = header.get("blobs") if type(header) is dict else None
-        if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
+        header = self._header(self._exactly(size))
+        sizes = header.get("blobs")
+        if (type(sizes) is not list or len(sizes) > MAX_ITEMS
+                or any(type(n) is not int or n < 0 for n in sizes)):
             raise ProtocolError("malformed message header")
-        if sum(sizes) > self.max_bytes:
-            raise ProtocolError(f"message larger than the limit of {self.max_bytes} bytes")
+        if size + sum(sizes) > limit:
+            raise ProtocolError(f"message larger than the limit of {limit} bytes")
         return header, [self._exactly(n) for n in sizes]
+
+    def take_descriptors(self) -> list[int]:
+        """The descriptors that came with the last frame; the caller closes them."""
+        fds, self.descriptors = self.descriptors, []
+        return fds
+
+    def _header(self, head: bytearray) -> dict:
+        if not self.trusted_peer and (head.count(b",") + head.count(b"[") + head.count(b"{")
+                                      > MAX_JSON_VALUES):
+            raise ProtocolError("message header holds too many values")
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError) as exc:
+            raise ProtocolError("message header is not JSON") from exc
+        if type(header) is not dict:
+            raise ProtocolError("malformed message header")
+        return header
 
     def _arm(self) -> None:
         if self._deadline is not None:
@@ -212,14 +450,24 @@ class Channel:
             self._arm()
             view = view[self.sock.send(view):]
 
-    def _exactly(self, n: int) -> bytes:
+    def _exactly(self, n: int, descriptors: bool = False) -> bytearray:
+        """``n`` bytes, in a buffer of their own; ``descriptors``: keep any that came along."""
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
         while got < n:
             self._arm()
-            k = self.sock.recv_into(view[got:], n - got)
+            if descriptors:
+                k, ancillary, _, _ = self.sock.recvmsg_into([view[got:]],
+                                                            socket.CMSG_SPACE(4 * 4))
+                for level, kind, data in ancillary:
+                    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                        fds = array.array("i")
+                        fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+                        self.descriptors += fds
+            else:
+                k = self.sock.recv_into(view[got:], n - got)
             if k == 0:
                 raise EOFError("connection closed")
             got += k
-        return bytes(buf)
+        return buf

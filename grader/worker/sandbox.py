@@ -29,7 +29,8 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
 - a scrubbed environment (``--clearenv``, then only ``Launcher.environment()``); the bwrap
   arguments (host paths) travel through a pipe (``--args``), not through argv.
 
-:func:`choose_launcher` implements the policy when bubblewrap is not usable.
+:func:`choose_launcher` implements the policy when bubblewrap is not usable (the order of
+the fallbacks: :mod:`grader.worker.unprivileged`).
 
 ``grader grade`` and ``grader validate`` wrap the launcher in
 :class:`grader.worker.forking.PreloadedLauncher`: one sandbox per grading process holds a
@@ -405,21 +406,31 @@ def choose_launcher(require_isolation: bool, allow_unsandboxed: bool, *,
                     hide: tuple[str | Path, ...] = ()) -> Launcher:
     """The strongest launcher available here, under the grading policy.
 
-    With a working bubblewrap: :class:`BubblewrapLauncher`. Otherwise ``grader check``
-    (``require_isolation=False``) gets a :class:`RlimitsOnlyLauncher`, whose ``warning`` the
-    caller prints once; ``grader grade`` raises :class:`IsolationUnavailable` unless the
-    instructor explicitly allowed it (``allow_unsandboxed``); the weaker mode is then
-    recorded in every result as ``SubmissionResult.sandbox``. ``hide``: folders to keep out of
-    the sandbox even if they lie inside a mounted tree (pass the course and output folders).
+    With a working bubblewrap: :class:`BubblewrapLauncher`. Otherwise ``grader grade``
+    (``require_isolation=True``) run as root gets workers as another user
+    (:mod:`grader.worker.unprivileged`, which describes the three rungs) when that user
+    exists and ``hide`` stays out of its reach. Failing both, ``grader check`` gets a
+    :class:`RlimitsOnlyLauncher` (the caller tells the student once how little that
+    isolates), and ``grader grade`` raises :class:`IsolationUnavailable` unless the
+    instructor explicitly allowed it (``allow_unsandboxed``). The mode is recorded in every
+    result as ``SubmissionResult.sandbox``. ``hide``: folders to keep out of the worker's
+    reach (pass the course and output folders).
     """
     problem = sandbox_problem(thorough=require_isolation)
     if problem is None:
         return BubblewrapLauncher(hide=hide)
-    if require_isolation and not allow_unsandboxed:
-        raise IsolationUnavailable(
-            f"cannot isolate student code on this machine: {problem}. Install bubblewrap "
-            "on Linux, or pass --allow-unsandboxed to grade with resource limits only "
-            "(recorded in the results).")
+    if require_isolation:
+        from grader.worker.unprivileged import unprivileged_launcher
+
+        launcher, why_not = unprivileged_launcher(hide)
+        if launcher is not None:
+            return launcher
+        problem = f"{problem}; {why_not}"
+        if not allow_unsandboxed:
+            raise IsolationUnavailable(
+                f"cannot isolate student code on this machine: {problem}. Install "
+                "bubblewrap on Linux, or pass --allow-unsandboxed to grade with resource "
+                "limits only (recorded in the results).")
     return RlimitsOnlyLauncher(problem)
 
 

@@ -1,8 +1,8 @@
 """The worker: runs the student's definitions and answers the grader's requests.
 
 This module is the only grader code that runs beside student code. It imports nothing but
-the standard library, NumPy and the wire format, so it starts fast, and it never sees an
-expected value: requests carry inputs only. Everything it says back is distrusted.
+the standard library, NumPy, the wire format and its confinement, so it starts fast, and it
+never sees an expected value: requests carry inputs only. Everything it says back is distrusted.
 """
 
 from __future__ import annotations
@@ -18,9 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from grader.worker.protocol import Channel, Handle, decode, encode
-
-TRACEBACK_LIMIT = 4000
+from grader.worker.confine import confine_from_environment
+from grader.worker.protocol import (
+    ERROR_TEXTS,
+    MAX_ATTRIBUTES,
+    MAX_NAME,
+    MAX_NAMES,
+    Channel,
+    Handle,
+    decode,
+    encode,
+    map_shared,
+)
 
 
 class Session:
@@ -69,11 +78,14 @@ class Session:
                 exec(compile(code_text, label, "exec"), self.namespace)
             except BaseException as exc:
                 failures.append({"label": label, "line": int(stmt["line"]),
-                                 "type": type(exc).__name__, "message": _message(exc)})
+                                 "type": _type_name(exc), "message": _message(exc)})
         names = {}
         for name, obj in self.namespace.items():
-            if name.startswith("__") or isinstance(obj, types.ModuleType):
+            if (type(name) is not str or name.startswith("__") or len(name) > MAX_NAME
+                    or isinstance(obj, types.ModuleType)):
                 continue
+            if len(names) == MAX_NAMES:
+                break
             names[name] = "class" if isinstance(obj, type) else (
                 "function" if callable(obj) else "value")
         return {"names": names, "failures": failures}
@@ -82,10 +94,7 @@ class Session:
         func = self.target(request, blobs)
         args = self.value(request["args"], blobs)
         kwargs = self.value(request["kwargs"], blobs)
-        result = func(*args, **kwargs)
-        if request.get("return_args"):
-            return [result, list(args)]
-        return result
+        return func(*args, **kwargs)
 
     def handle(self, request: dict, blobs: list[bytes]) -> tuple[Any, bool]:
         """Dispatch one request; the flag says whether the result must stay a handle."""
@@ -118,21 +127,26 @@ class Session:
         raise ValueError(f"unknown request {op!r}")
 
     def error(self, exc: BaseException) -> dict:
-        info = {"type": type(exc).__name__, "message": _message(exc),
+        info = {"type": _type_name(exc), "message": _message(exc),
                 "traceback": self.student_traceback(exc)}
         if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None:
-            info["names"] = [n for n in dir(exc.obj) if not n.startswith("__")][:200]
+            info["names"] = [n for n in dir(exc.obj) if type(n) is str and len(n) <= MAX_NAME
+                             and not n.startswith("__")][:MAX_ATTRIBUTES]
         return info
 
     def student_traceback(self, exc: BaseException) -> str:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in self.labels]
         lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
-        return "".join(lines)[-TRACEBACK_LIMIT:]
+        return "".join(lines)[-ERROR_TEXTS["traceback"]:]
+
+
+def _type_name(exc: BaseException) -> str:
+    return type(exc).__name__[:ERROR_TEXTS["type"]]
 
 
 def _message(exc: BaseException) -> str:
     try:
-        return str(exc)[:2000]
+        return str(exc)[:ERROR_TEXTS["message"]]
     except Exception:
         return "(the exception's message could not be read)"
 
@@ -154,6 +168,8 @@ def serve(channel: Channel) -> None:
         reply: dict
         out_blobs: list[bytes] = []
         try:
+            if "shared" in request:  # the request's buffers are all in a shared memory file
+                blobs = blobs + map_shared(request["shared"], channel.take_descriptors())
             if request["op"] == "load":
                 tree, out_blobs = encode(session.load(request["statements"]))
             else:
@@ -184,11 +200,12 @@ def apply_limits(limits: dict) -> None:
 
 
 def run(fd: int, max_bytes: int, limits: dict) -> None:
-    """Be a worker on the socket ``fd``: limits first, then the greeting, then requests."""
+    """Be a worker on the socket ``fd``: confinement and limits, the greeting, then requests."""
+    confine_from_environment()
     apply_limits(limits)
     sock = socket.socket(fileno=fd)
     sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
-    channel = Channel(sock, max_bytes)
+    channel = Channel(sock, max_bytes, trusted_peer=True)
     channel.send({"ready": True})  # before any student code: later failures are the student's
     serve(channel)
 

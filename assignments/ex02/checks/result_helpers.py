@@ -19,6 +19,21 @@ def check_accuracy(got, expected, n, batch_size, what, hint=None):
     batching mistake can matter) a fraction rounded down to 0 by an integer division."""
     values = as_numbers(got)
     scalar = values is not None and values.shape == () and expected > 0 and n > 1
-    if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and values == 0)):
+    rounded_down = scalar and values.dtype.kind in "iu" and values == 0  # count // len(x)
+    if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and rounded_down)):
         hint = "accuracy_ratio"
     assert_close(got, expected, what=what, hint=hint)
+
+
+def rows_hint(got, shape, default=None):
+    """The hint for a 2-D result that should be probabilities per row."""
+    values = as_numbers(got)
+    if values is None or values.shape != shape or len(shape) != 2 or not np.isfinite(values).all():
+        return default
+    if np.allclose(values.sum(axis=1), 1.0):
+        return default
+    if np.allclose(values.sum(), 1.0):
+        return "softmax_whole_array"
+    if np.allclose(values.sum(axis=0), 1.0):
+        return "softmax_axis"
+    return default

@@ -5,7 +5,7 @@ Expected values are written out as numbers; these checks never run the reference
 
 import numpy as np
 import pytest
-from result_helpers import as_numbers, check_accuracy
+from result_helpers import as_numbers, check_accuracy, rows_hint
 
 from grader.checks import assert_close, assert_inputs_unchanged
 
@@ -42,20 +42,6 @@ ARGMAX_NET = {
     "W2": 4.0 * np.eye(3), "b2": np.zeros(3),
     "W3": 10.0 * np.eye(3), "b3": np.zeros(3),
 }
-
-
-def _rows_hint(got, shape, default=None):
-    """The hint for a 2-D result that should be probabilities per row."""
-    values = as_numbers(got)
-    if values is None or values.shape != shape or not np.isfinite(values).all():
-        return default
-    if np.allclose(values.sum(axis=1), 1.0):
-        return default
-    if np.allclose(values.sum(), 1.0):
-        return "softmax_whole_array"
-    if np.allclose(values.sum(axis=0), 1.0):
-        return "softmax_axis"
-    return default
 
 
 # -- softmax --------------------------------------------------------------------------------
@@ -106,12 +92,12 @@ def test_softmax_2d_rows(sub):
         [0.25, 0.25, 0.25, 0.25],
     ]
     got = sub.softmax(a)
-    assert_close(got, expected, what="softmax of a 3x4 array", hint=_rows_hint(got, a.shape))
+    assert_close(got, expected, what="softmax of a 3x4 array", hint=rows_hint(got, a.shape))
     a = np.array([[0.0, 1.0], [2.0, 0.0]])
     got = sub.softmax(a)
     assert_close(got, [[0.2689414213699951, 0.7310585786300049],
                        [0.8807970779778823, 0.11920292202211755]],
-                 what="softmax of a 2x2 array", hint=_rows_hint(got, a.shape))
+                 what="softmax of a 2x2 array", hint=rows_hint(got, a.shape))
 
 
 @pytest.mark.points(1)
@@ -130,15 +116,24 @@ def test_softmax_2d_large_rows(sub):
     ]
     got = sub.softmax(a)
     assert_close(got, expected, what="softmax of a 3x4 array with large entries",
-                 hint=_rows_hint(got, a.shape))
+                 hint=rows_hint(got, a.shape))
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("input_mutation")
 def test_softmax_does_not_modify_input(sub):
     """softmax: leaves its input array unchanged."""
-    assert_inputs_unchanged(sub.softmax, np.array([0.3, 2.9, 4.0]))
-    assert_inputs_unchanged(sub.softmax, np.array([[1.0, 2.0, 3.0], [6.0, 5.0, 4.0]]))
+    cases = [
+        ([0.3, 2.9, 4.0], [0.01821127329554753, 0.24519181293507392, 0.7365969137693786]),
+        ([[1.0, 2.0, 3.0], [6.0, 5.0, 4.0]],
+         [[0.09003057317038046, 0.24472847105479764, 0.6652409557748218],
+          [0.6652409557748218, 0.24472847105479764, 0.09003057317038046]]),
+    ]
+    for a, expected in cases:
+        got = assert_inputs_unchanged(sub.softmax, np.array(a))
+        # an untouched input earns the point only with the right values
+        assert_close(got, expected, what=f"softmax({a})",
+                     hint=rows_hint(got, np.shape(expected), "softmax_values"))
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -215,7 +210,7 @@ def test_predict_batch_probabilities(sub):
                 [0.2784000896191503, 0.6400812248925485, 0.08151868548830125],
                 [0.47173134084729934, 0.42727350143544496, 0.10099515771725583]]
     assert_close(got, expected, what="predict(network, x) for a batch of 4",
-                 hint=_rows_hint(got, (4, 3)))
+                 hint=rows_hint(got, (4, 3)))
 
 
 # -- accuracy -------------------------------------------------------------------------------

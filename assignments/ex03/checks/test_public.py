@@ -97,6 +97,15 @@ def test_cee_batch_labels(sub):
 @pytest.mark.hint("cee_log_guard")
 def test_cee_log_guard(sub):
     """cross_entropy_error: probabilities of exactly 0 give a large finite loss, not inf/nan."""
+    # zero probability on a wrong class: the ordinary loss (the guard pays only with it)
+    y, t = np.array([0.0, 0.2, 0.8]), np.array([0, 0, 1])
+    got = sub.cross_entropy_error(y, t)
+    values = as_numbers(got)
+    finite = values is not None and np.isfinite(values).all()
+    # nan/inf is a missing guard; a finite but wrong loss is a formula problem
+    assert_close(got, 0.22314342631421757, rtol=CEE_RTOL,
+                 what="cross_entropy_error(y, t) for y = [0.0, 0.2, 0.8], t = [0, 0, 1]",
+                 hint="cee_formula" if finite else None)
     # zero probability on the correct class: a large but finite loss
     for y, t, least in ((np.array([0.0, 0.3, 0.7]), np.array([1, 0, 0]), 10.0),
                         (np.array([[0.0, 0.4, 0.6], [0.2, 0.8, 0.0]]),
@@ -112,12 +121,3 @@ def test_cee_log_guard(sub):
         if loss < least:
             raise Mistake(f"{what} is {loss:.4g}; a zero probability on the correct class "
                           f"should give a large loss (at least {least:g}).")
-    # zero probability on a wrong class: the ordinary loss
-    y, t = np.array([0.0, 0.2, 0.8]), np.array([0, 0, 1])
-    got = sub.cross_entropy_error(y, t)
-    values = as_numbers(got)
-    finite = values is not None and np.isfinite(values).all()
-    # nan/inf is a missing guard; a finite but wrong loss is a formula problem
-    assert_close(got, 0.22314342631421757, rtol=CEE_RTOL,
-                 what="cross_entropy_error(y, t) for y = [0.0, 0.2, 0.8], t = [0, 0, 1]",
-                 hint="cee_formula" if finite else None)

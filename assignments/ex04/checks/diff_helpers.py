@@ -1,16 +1,26 @@
 """Helpers the public and the hidden checks of exercise 4 share (imported by name: the
-engine puts this folder on the import path while checks run)."""
+engine puts this folder on the import path while checks run).
+
+Functions handed to student code are literals of the check files; the grader rebuilds its own
+copy of each (``local``) to recompute the usual wrong answers and compare them with the
+student's, so that a hint names a mistake only when it reproduces the student's values.
+"""
 
 import numpy as np
 
+from grader.checks import Mistake, StudentFault, assert_close, worker_function
+
+H = 1e-4  # the book's step
+
+
+def local(source):
+    """The grader's own copy of a function handed to student code (built from a literal)."""
+    return eval(source, {"np": np})
+
 
 def diagnose_diff(got, source, x):
-    """Hint key for a wrong numerical_diff result, recognised by its symptom.
-
-    The function is rebuilt here, in the grader, from the same source the worker uses, so
-    the usual wrong formulas can be recomputed and compared with the student's value.
-    """
-    f = eval(source, {"np": np})  # a literal of the check files, not student code
+    """Hint key for a wrong numerical_diff result, recognised by its symptom."""
+    f = local(source)
     if not np.isfinite(got):
         return "numerical_diff"
     if got == 0.0:
@@ -26,3 +36,89 @@ def diagnose_diff(got, source, x):
             if np.isclose(got, one_sided, rtol=1e-9, atol=0):
                 return "diff_forward"
     return "numerical_diff"
+
+
+def grader_gradient(f, x, one_side=0):
+    """The grader's numerical gradient of f at x: central (one_side=0) or one-sided (+1/-1)."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += H if one_side >= 0 else 0.0
+        minus[idx] -= H if one_side <= 0 else 0.0
+        grad[idx] = (f(plus) - f(minus)) / (plus[idx] - minus[idx])
+    return grad
+
+
+def gradient_hint(got, source, x, default=None):
+    """"diff_forward" when a wrong gradient is exactly a one-sided difference, else default."""
+    f = local(source)
+    if isinstance(got, np.ndarray) and got.shape == np.shape(x) and any(
+            np.allclose(got, grader_gradient(f, x, side), rtol=1e-6, atol=1e-9)
+            for side in (1, -1)):
+        return "diff_forward"
+    return default
+
+
+def explain_rows(got, source, x, expected):
+    """When a gradient on a 2-D x is wrong, recognise the two usual 1-D-only loops."""
+    if not (isinstance(got, np.ndarray) and got.shape == x.shape and x.ndim == 2) or np.allclose(
+            got, expected, rtol=1e-5, atol=1e-7):
+        return
+    f = local(source)
+    whole_rows = np.zeros_like(x)
+    for i in range(len(x)):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += H
+        minus[i] -= H
+        whole_rows[i] = (f(plus) - f(minus)) / (2 * H)
+    if np.allclose(got, whole_rows, rtol=1e-5, atol=1e-8):
+        raise Mistake("On a 2-D x, numerical_gradient gave every entry of a row the same "
+                      "value: it nudged a whole row at a time. For a 2-D array, len(x) is "
+                      "the number of rows and x[i] is a whole row, so a loop written for "
+                      "1-D x does not visit single elements.", hint="gradient_any_shape")
+    per_row = np.array([grader_gradient(f, row) for row in x])
+    if np.allclose(got, per_row, rtol=1e-5, atol=1e-8):
+        raise Mistake("On a 2-D x, numerical_gradient called f on each row separately, as "
+                      "if the rows were separate points. That is what the book's "
+                      "ch04/gradient_2d.py does (it draws the gradient at many points at "
+                      "once); here f is a function of the whole array. Follow "
+                      "common/gradient.py instead: nudge one element at a time "
+                      "(np.nditer with multi_index) and call f on all of x.",
+                      hint="gradient_any_shape")
+
+
+def check_descent(sub, note, got, source, start, expected, rtol=1e-5, atol=1e-9):
+    """Compare gradient_descent's final x with the expected one, naming the likely cause.
+
+    The pair (x, x_history) that the book's ch04/gradient_method.py returns for its plot is
+    accepted: its first element is the final x (and a note says so).
+    """
+    if isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], np.ndarray) \
+            and got[0].shape == start.shape:
+        note("gd_pair")
+        got = got[0]
+    if isinstance(got, np.ndarray) and got.shape == start.shape and not np.allclose(
+            got, expected, rtol=rtol, atol=atol):
+        explain_descent(sub, got, source, start)
+    assert_close(got, expected, rtol=rtol, atol=atol, what="the final x")
+
+
+def explain_descent(sub, got, source, start):
+    """A descent that ends in the wrong place: a wrong gradient, or a step uphill."""
+    f = local(source)
+    try:
+        grad = sub.numerical_gradient(worker_function(source), start.copy())
+    except StudentFault:
+        grad = None  # descent may not use it at all: judge the descent alone
+    if isinstance(grad, np.ndarray) and grad.dtype.kind in "biuf" and not (
+            grad.shape == start.shape
+            and np.allclose(grad, grader_gradient(f, start), rtol=1e-6, atol=1e-7)):
+        raise Mistake("gradient_descent moves along your numerical_gradient, which gives a "
+                      f"wrong gradient at the start point {start.tolist()}: fix "
+                      "numerical_gradient first (see its checks).", hint="gd_gradient_first")
+    with np.errstate(all="ignore"):
+        if not np.all(np.isfinite(got)) or f(got) > f(start):
+            raise Mistake(f"Starting from {start.tolist()}, gradient_descent ended at "
+                          f"{np.round(got, 6).tolist()}, where f is larger than at the start: "
+                          "it climbed instead of descending.", hint="gd_direction")

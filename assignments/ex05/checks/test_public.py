@@ -1,58 +1,44 @@
 """Public checks of exercise 5: backpropagation layers.
 
-Every backward pass is compared with a numerical gradient that the grader computes itself by
-calling your forward pass on nudged inputs. With the loss L = sum(forward(x) * G) for a random
-G, the upstream gradient dout is exactly G, so backward(G) must equal dL/dx.
+Forward passes are compared with literal values. Backward passes are compared with the true
+gradient: a numerical gradient that the grader computes from the book's formula of the
+forward pass (gradient_helpers.py), never from your forward. With the loss
+L = sum(forward(x) * G) for a random G, the upstream gradient dout is exactly G, so
+backward(G) must equal dL/dx. Batches of one sample (N = 1) are checked too.
 """
 
 import numpy as np
 import pytest
-from gradient_helpers import ATOL, RTOL, numerical_gradient
+from gradient_helpers import (
+    ATOL,
+    RTOL,
+    affine,
+    affine_gradients,
+    away_from_zero,
+    check_swl_backward,
+    gradient_attribute,
+    relu,
+    sigmoid,
+    softmax_with_loss_gradient,
+    weighted_gradient,
+)
 
-from grader.checks import Mistake, assert_close, assert_inputs_unchanged
+from grader.checks import assert_close, assert_inputs_unchanged
 
 # Every call into the student's code here returns in milliseconds: 5 s is ample, and a
 # function that never returns costs 5 s per check instead of the worker's default 10 s.
 pytestmark = pytest.mark.timeout(5)
 
 
-def weighted_sum(out, weights, what):
-    """sum(out * weights), after making sure out is an array of the right shape."""
-    if not isinstance(out, np.ndarray) or out.dtype.kind not in "biuf":
-        raise Mistake(f"{what} returned {type(out).__name__}, not a NumPy array of numbers.")
-    if out.shape != weights.shape:
-        raise Mistake(f"{what} returned shape {out.shape}; expected {weights.shape}.")
-    return float(np.sum(out * weights))
-
-
-def scalar(value, what):
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]
-    if not isinstance(value, (float, int, np.floating, np.integer)) or isinstance(value, bool):
-        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number "
-                      "(the loss).")
-    return float(value)
-
-
-def away_from_zero(rng, shape):
-    """Random values with |x| >= 0.1, so that ReLU's kink at 0 is never within h."""
-    x = rng.standard_normal(shape)
-    return np.sign(x) * (0.1 + np.abs(x))
-
-
-def layer_gradient_check(layer_class, x, rng, what):
-    """backward(G) of a fresh layer vs the numerical gradient of sum(forward(x) * G)."""
-    probe = layer_class()
-    out = probe.forward(x)
-    G = rng.standard_normal(np.shape(out)) if isinstance(out, np.ndarray) else None
-    if G is None:
-        raise Mistake(f"{what}.forward returned {type(out).__name__}, not a NumPy array.")
-    expected = numerical_gradient(
-        lambda xx: weighted_sum(probe.forward(xx), G, f"{what}.forward"), x)
+def layer_gradient_check(layer_class, formula, x, rng, what):
+    """backward(G) of a fresh layer (after forward(x), whatever it returned) vs the true
+    gradient of sum(formula(x) * G)."""
+    G = rng.standard_normal(x.shape)
     layer = layer_class()
     layer.forward(x)
     dx = layer.backward(G.copy())
-    assert_close(dx, expected, rtol=RTOL, atol=ATOL, what=f"{what}.backward(dout)")
+    assert_close(dx, weighted_gradient(formula, x, G), rtol=RTOL, atol=ATOL,
+                 what=f"{what}.backward(dout) for x of shape {x.shape}")
 
 
 # -- Relu --------------------------------------------------------------------------------
@@ -70,15 +56,18 @@ def test_relu_forward(sub):
 @pytest.mark.hint("relu_inplace")
 def test_relu_forward_leaves_x_unchanged(sub):
     """Relu.forward does not change its input array."""
-    layer = sub.Relu()
-    assert_inputs_unchanged(layer.forward, np.array([[1.0, -0.5, 0.0], [-2.0, 3.0, -1e-3]]))
+    x = np.array([[1.0, -0.5, 0.0], [-2.0, 3.0, -1e-3]])
+    out = assert_inputs_unchanged(sub.Relu().forward, x)
+    # an untouched input earns the point only with the right output
+    assert_close(out, relu(x), what="Relu.forward(x)", hint="relu_forward")
 
 
 @pytest.mark.points(2)
 @pytest.mark.hint("relu_backward")
 def test_relu_backward(sub, rng):
     """Relu.backward agrees with the numerical gradient."""
-    layer_gradient_check(sub.Relu, away_from_zero(rng, (3, 4)), rng, "Relu")
+    for shape in ((3, 4), (1, 4)):
+        layer_gradient_check(sub.Relu, relu, away_from_zero(rng, shape), rng, "Relu")
 
 
 # -- Sigmoid -----------------------------------------------------------------------------
@@ -97,7 +86,9 @@ def test_sigmoid_forward(sub):
 @pytest.mark.hint("sigmoid_backward")
 def test_sigmoid_backward(sub, rng):
     """Sigmoid.backward agrees with the numerical gradient."""
-    layer_gradient_check(sub.Sigmoid, rng.standard_normal((3, 4)) * 2, rng, "Sigmoid")
+    for shape in ((3, 4), (1, 4)):
+        layer_gradient_check(sub.Sigmoid, sigmoid, rng.standard_normal(shape) * 2, rng,
+                             "Sigmoid")
 
 
 # -- Affine ------------------------------------------------------------------------------
@@ -122,51 +113,52 @@ def affine_case(rng, x_shape, out_size):
     return x, W, b, G
 
 
-def affine_numerical(sub, x, W, b, G):
-    """Numerical dL/dx, dL/dW, dL/db of L = sum(Affine(W, b).forward(x) * G)."""
-    def loss(W_, b_, x_):
-        return weighted_sum(sub.Affine(W_, b_).forward(x_), G, "Affine.forward")
-    loss(W, b, x)  # fails early with a clear message if forward is broken
-    return (numerical_gradient(lambda xx: loss(W, b, xx), x),
-            numerical_gradient(lambda WW: loss(WW, b, x), W),
-            numerical_gradient(lambda bb: loss(W, bb, x), b))
-
-
-def affine_analytic(sub, x, W, b, G):
+def affine_backward(sub, x, W, b, G):
+    """A fresh Affine after forward(x) and backward(G): the layer and the dx it returned."""
     layer = sub.Affine(W, b)
     layer.forward(x)
-    dx = layer.backward(G.copy())
-    return dx, layer.dW, layer.db
+    return layer, layer.backward(G.copy())
+
+
+# every gradient check: a batch of 4, a single sample, and (N, C, H, W) input
+AFFINE_SHAPES = [((4, 3), 5), ((1, 3), 5), ((2, 3, 2, 2), 4)]
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("affine_backward")
 def test_affine_backward_dx(sub, rng):
     """Affine.backward returns dx that agrees with the numerical gradient."""
-    x, W, b, G = affine_case(rng, (4, 3), 5)
-    num_dx, _, _ = affine_numerical(sub, x, W, b, G)
-    dx, _, _ = affine_analytic(sub, x, W, b, G)
-    assert_close(dx, num_dx, rtol=RTOL, atol=ATOL, what="dx returned by Affine.backward")
+    for x_shape, out_size in AFFINE_SHAPES[:2]:
+        x, W, b, G = affine_case(rng, x_shape, out_size)
+        _, dx = affine_backward(sub, x, W, b, G)
+        assert_close(dx, affine_gradients(x, W, b, G)[0], rtol=RTOL, atol=ATOL,
+                     what=f"dx returned by Affine.backward for x of shape {x_shape}")
+
+
+def check_affine_parameter_gradient(sub, rng, name):
+    """self.dW or self.db after backward vs the true gradient, for every shape of input."""
+    position = {"dW": 1, "db": 2}[name]
+    for x_shape, out_size in AFFINE_SHAPES:
+        x, W, b, G = affine_case(rng, x_shape, out_size)
+        layer, _ = affine_backward(sub, x, W, b, G)
+        what = f"Affine.{name} for x of shape {x_shape}"
+        assert_close(gradient_attribute(layer, name, what),
+                     affine_gradients(x, W, b, G)[position], rtol=RTOL, atol=ATOL, what=what,
+                     hint=f"affine_{name}")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("affine_backward")
 def test_affine_backward_dW(sub, rng):
     """Affine.backward sets self.dW, which agrees with the numerical gradient."""
-    x, W, b, G = affine_case(rng, (4, 3), 5)
-    _, num_dW, _ = affine_numerical(sub, x, W, b, G)
-    _, dW, _ = affine_analytic(sub, x, W, b, G)
-    assert_close(dW, num_dW, rtol=RTOL, atol=ATOL, what="Affine.dW", hint="affine_dW")
+    check_affine_parameter_gradient(sub, rng, "dW")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("affine_backward")
 def test_affine_backward_db(sub, rng):
     """Affine.backward sets self.db, which agrees with the numerical gradient."""
-    x, W, b, G = affine_case(rng, (4, 3), 5)
-    _, _, num_db = affine_numerical(sub, x, W, b, G)
-    _, _, db = affine_analytic(sub, x, W, b, G)
-    assert_close(db, num_db, rtol=RTOL, atol=ATOL, what="Affine.db", hint="affine_db")
+    check_affine_parameter_gradient(sub, rng, "db")
 
 
 @pytest.mark.points(2)
@@ -175,16 +167,13 @@ def test_affine_4d_input(sub, rng):
     """Affine on (N, C, H, W) input: flattened in forward, dx in the input's shape."""
     x, W, b, G = affine_case(rng, (2, 3, 2, 2), 4)
     out = sub.Affine(W, b).forward(x)
-    no_bias = isinstance(out, np.ndarray) and out.shape == (2, 4) and np.allclose(
-        out, x.reshape(2, -1) @ W)
-    assert_close(out, x.reshape(2, -1) @ W + b, what="Affine.forward(x) for x of shape "
-                 "(2, 3, 2, 2)", hint="affine_forward" if no_bias else "affine_flatten")
-    num_dx, num_dW, _ = affine_numerical(sub, x, W, b, G)
-    dx, dW, _ = affine_analytic(sub, x, W, b, G)
-    assert_close(dx, num_dx, rtol=RTOL, atol=ATOL, hint="affine_dx_shape",
+    flattened = isinstance(out, np.ndarray) and out.shape == (2, 4)
+    assert_close(out, affine(x, W, b), what="Affine.forward(x) for x of shape (2, 3, 2, 2)",
+                 hint="affine_forward" if flattened else "affine_flatten")
+    _, dx = affine_backward(sub, x, W, b, G)
+    assert_close(dx, affine_gradients(x, W, b, G)[0], rtol=RTOL, atol=ATOL,
+                 hint="affine_dx_shape",
                  what="dx returned by Affine.backward for x of shape (2, 3, 2, 2)")
-    assert_close(dW, num_dW, rtol=RTOL, atol=ATOL, hint="affine_dW",
-                 what="Affine.dW for x of shape (2, 3, 2, 2)")
 
 
 # -- SoftmaxWithLoss ---------------------------------------------------------------------
@@ -204,22 +193,15 @@ def test_softmax_with_loss_forward(sub, labels):
 
 
 def swl_gradient_check(sub, rng, labels):
-    N, C = 4, 3
-    x = rng.standard_normal((N, C))
-    classes = rng.integers(0, C, size=N)
-    t = np.eye(C)[classes] if labels == "one-hot" else classes
-    what = f"SoftmaxWithLoss.forward(x, t) with {labels} labels"
-    expected = numerical_gradient(
-        lambda xx: scalar(sub.SoftmaxWithLoss().forward(xx, t), what), x)
-    layer = sub.SoftmaxWithLoss()
-    layer.forward(x, t)
-    dx = layer.backward()
-    hint = None
-    if isinstance(dx, np.ndarray) and dx.shape == expected.shape and np.allclose(
-            dx, expected * N, rtol=RTOL, atol=ATOL):
-        hint = "swl_batch"
-    assert_close(dx, expected, rtol=RTOL, atol=ATOL, batch_size=N, hint=hint,
-                 what=f"SoftmaxWithLoss.backward() with {labels} labels")
+    """backward() after forward(x, t), whatever forward returned, vs the true (y - t) / N."""
+    for n in (4, 1):
+        x = rng.standard_normal((n, 3))
+        classes = rng.integers(0, 3, size=n)
+        t = np.eye(3)[classes] if labels == "one-hot" else classes
+        layer = sub.SoftmaxWithLoss()
+        layer.forward(x, t)
+        check_swl_backward(layer.backward(), softmax_with_loss_gradient(x, t),
+                           f"SoftmaxWithLoss.backward() with {labels} labels, batch of {n}")
 
 
 @pytest.mark.points(2)

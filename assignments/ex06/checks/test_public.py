@@ -1,16 +1,27 @@
 """Public checks of exercise 6: a two-layer network trained on MNIST.
 
-The gradient checks compare your `gradient` with a numerical gradient of your own `loss` that
-the grader computes by nudging your network's parameter arrays in place. The training checks
-train your network with your `train` under a fixed budget and measure the test accuracy from
-your network's predictions; the test labels stay with the grader.
+The gradient checks set your network's parameters and compare your `gradient` and
+`numerical_gradient` with the true gradient of the book's loss for those parameters (with a
+sigmoid or a ReLU hidden layer), which the grader computes itself. The training checks train
+your network with your `train` under a fixed budget and measure the loss and the test
+accuracy from your network's predictions; the test labels stay with the grader.
 """
 
 import time
 
 import numpy as np
 import pytest
-from network_helpers import KEYS, as_number, grader_numerical_gradient
+from network_helpers import (
+    KEYS,
+    as_number,
+    compare_gradients,
+    grader_numerical_gradient,
+    loss_of_predictions,
+    matching_activation,
+    predict_form,
+    tolerances,
+    true_gradients,
+)
 
 from grader.checks import (
     Mistake,
@@ -70,26 +81,6 @@ def tiny_batch(rng, n=4, inputs=6, classes=3):
     x = rng.uniform(0, 1, size=(n, inputs))
     t = np.eye(classes)[rng.integers(0, classes, size=n)]
     return x, t
-
-
-def compare_gradients(got, expected, what, dtype):
-    """Compare gradient dicts key by key, naming the usual mistakes."""
-    if not isinstance(got, dict) or any(key not in got for key in KEYS):
-        raise Mistake(f"{what} must return a dict with the keys 'W1', 'b1', 'W2', 'b2'.",
-                      hint="gradient")
-    rtol, atol = (1e-4, 1e-7) if dtype == np.float64 else (3e-2, 1e-4)
-    wrong = [key for key in KEYS if not (
-        isinstance(got[key], np.ndarray) and got[key].shape == expected[key].shape
-        and np.allclose(got[key], expected[key], rtol=rtol, atol=atol))]
-    for key in KEYS:
-        hint = None
-        if wrong == ["b1"]:
-            hint = "gradient_b1"
-        elif isinstance(got[key], np.ndarray) and got[key].shape == expected[key].shape and \
-                np.allclose(got[key], expected[key] * 4, rtol=rtol, atol=atol) and key in wrong:
-            hint = "gradient_batch"
-        assert_close(got[key], expected[key], rtol=rtol, atol=atol, batch_size=4,
-                     what=f"{what}['{key}']", hint=hint)
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -195,31 +186,54 @@ def test_accuracy(sub, rng):
 @pytest.mark.points(3)
 @pytest.mark.hint("gradient")
 def test_gradient(sub, rng):
-    """gradient agrees with the grader's numerical gradient of your loss (6-5-3 net)."""
+    """gradient agrees with the true gradient (6-5-3 net; batches of 4 and of 1)."""
     net, params = tiny_net(sub, rng)
-    x, t = tiny_batch(rng)
-    expected = grader_numerical_gradient(net, params, x, t)
-    got = net.gradient(x, t)
-    compare_gradients(got, expected, "gradient(x, t)", params["W1"].dtype)
+    for n in (4, 1):
+        x, t = tiny_batch(rng, n=n)
+        compare_gradients(net.gradient(x, t), params, x, t, "gradient(x, t)")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("net_numerical_gradient")
 def test_numerical_gradient_method(sub, rng):
-    """numerical_gradient agrees with the grader's and leaves the parameters unchanged."""
+    """numerical_gradient agrees with the true gradient and leaves the parameters unchanged."""
     net, params = tiny_net(sub, rng)
     x, t = tiny_batch(rng)
-    expected = grader_numerical_gradient(net, params, x, t)
     got = net.numerical_gradient(x, t)
     after = get_params(net)
     for key in KEYS:
         if after[key].tobytes() != params[key].tobytes():
             raise Mistake(f"numerical_gradient changed params['{key}']: every nudged value "
                           "must be put back exactly.", hint="net_numerical_gradient")
-    compare_gradients(got, expected, "numerical_gradient(x, t)", params["W1"].dtype)
+    if isinstance(got, dict) and matching_activation(got, {
+            name: true_gradients(params, x, t, name) for name in ("sigmoid", "ReLU")},
+            params["W1"].dtype) is None:
+        # right for the student's own loss, so the loss is what is wrong
+        own = grader_numerical_gradient(net, params, x, t)
+        rtol, atol = tolerances(params["W1"].dtype)
+        if any(np.any(own[key]) for key in KEYS) and all(
+                isinstance(got.get(key), np.ndarray) and got[key].shape == own[key].shape
+                and np.allclose(got[key], own[key], rtol=rtol, atol=atol) for key in KEYS):
+            raise Mistake("numerical_gradient differentiates your loss correctly, but loss(x, t) "
+                          "is not the mean cross-entropy of the softmax of the scores: fix loss "
+                          "first.", hint="net_loss")
+    compare_gradients(got, params, x, t, "numerical_gradient(x, t)")
 
 
 # -- training -----------------------------------------------------------------------------
+
+
+def loss_curve(losses):
+    """The losses train returned as floats, or None when they are not all single numbers."""
+    curve = []
+    for value in losses:
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())[()]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                             np.floating)):
+            return None
+        curve.append(float(value))
+    return np.array(curve)
 
 
 def diagnose_training(before, after, losses, probe_before, probe_after, iters):
@@ -228,9 +242,8 @@ def diagnose_training(before, after, losses, probe_before, probe_after, iters):
         got = len(losses) if isinstance(losses, (list, tuple)) else type(losses).__name__
         return ("train_losses", f"train must return the list of the {iters} mini-batch "
                 f"losses; it returned {got}.")
-    try:
-        curve = np.array([float(np.asarray(v).reshape(())) for v in losses])
-    except (TypeError, ValueError):
+    curve = loss_curve(losses)
+    if curve is None:
         return ("train_losses", "train must return a list of numbers (one loss per "
                 "iteration).")
     if not np.all(np.isfinite(curve)) or not np.all(np.isfinite(probe_after)):
@@ -255,15 +268,22 @@ def test_train_small(sub, rng):
     x = rng.uniform(0, 1, size=(100, 6))
     t = np.eye(3)[np.argmax(x[:, :3], axis=1)]  # the class is the largest of 3 features
     net, before = tiny_net(sub, rng, sizes=(6, 10, 3))
-    loss_before = as_number(net.loss(x, t), "loss(x, t)")
     probe_before = np.asarray(net.predict(x))
+    form = predict_form(probe_before, before, x)
+    if form is None:
+        raise Mistake("Training is measured with your predict, which does not give the "
+                      "scores (or the softmax of the scores) of a two-layer net with a sigmoid "
+                      "or ReLU hidden layer: fix predict first.", hint="net_predict")
+    # the loss is computed by the grader from your predictions, not by your loss
+    loss_before = loss_of_predictions(probe_before, t, form[1])
     seed_numpy(sub, 0)
     losses = sub.train(net, x, t, 200, batch_size=20, learning_rate=0.5)
-    loss_after = as_number(net.loss(x, t), "loss(x, t)")
+    probe_after = np.asarray(net.predict(x))
+    loss_after = loss_of_predictions(probe_after, t, form[1])
     if loss_after < 0.7 * loss_before:
         return
-    hint, why = diagnose_training(before, get_params(net), losses, probe_before,
-                                  np.asarray(net.predict(x)), 200)
+    hint, why = diagnose_training(before, get_params(net), losses, probe_before, probe_after,
+                                  200)
     raise Mistake(f"train(network, x, t, 200, batch_size=20, learning_rate=0.5) on 100 "
                   f"samples took the loss from {loss_before:.4g} to {loss_after:.4g}; it "
                   f"should drop well below {0.7 * loss_before:.4g}. {why}".strip(), hint=hint)
@@ -314,9 +334,9 @@ def training(sub, mnist):
     probe_after = np.asarray(net.predict(probe))
     data_hint, data_why = check_data_functions(sub, mnist.x_train[:20], mnist.t_train[:20])
     hint, why = diagnose_training(before, after, losses, probe_before, probe_after, ITERS)
-    curve = [float(np.asarray(v).reshape(())) for v in losses] if isinstance(
-        losses, (list, tuple)) and all(np.size(v) == 1 for v in losses) else []
-    return {"accuracy": accuracy, "losses": curve, "hint": hint, "why": why,
+    curve = loss_curve(losses) if isinstance(losses, (list, tuple)) else None
+    return {"accuracy": accuracy, "losses": [] if curve is None else curve.tolist(),
+            "hint": hint, "why": why,
             "data_hint": data_hint, "data_why": data_why, "source": mnist.source,
             "train_seconds": train_seconds,
             "test_size": len(mnist.x_test), "train_size": len(mnist.x_train)}

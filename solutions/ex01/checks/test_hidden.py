@@ -78,10 +78,17 @@ def test_identity_function_matches_reference(sub, ref, rng):
                      what=f"identity_function of an array of shape {x.shape}")
 
 
+VALUE_HINTS = {"step_function": "step_values", "sigmoid": "sigmoid_formula",
+               "identity_function": "identity_return"}
+
+
 @pytest.mark.points(1)
 @pytest.mark.hint("input_mutation")
-def test_activations_do_not_modify_inputs(sub, rng):
+def test_activations_do_not_modify_inputs(sub, ref, rng):
     """step_function, sigmoid and identity_function leave their input unchanged."""
     for x in (rng.normal(size=10) * 3, rng.normal(size=(3, 4)) * 3, np.array(-1.5)):
-        for name in ("step_function", "sigmoid", "identity_function"):
-            assert_inputs_unchanged(getattr(sub, name), x)
+        for name, hint in VALUE_HINTS.items():
+            got = assert_inputs_unchanged(getattr(sub, name), x)
+            # an untouched input earns the point only with the right values
+            assert_close(got, getattr(ref, name)(x), hint=hint,
+                         what=f"{name} of an array of shape {x.shape}")

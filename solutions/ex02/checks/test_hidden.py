@@ -4,27 +4,13 @@ import itertools
 
 import numpy as np
 import pytest
-from result_helpers import as_numbers, check_accuracy
+from result_helpers import as_numbers, check_accuracy, rows_hint
 
 from grader.checks import assert_close
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
 pytestmark = pytest.mark.timeout(2)
-
-
-def _rows_hint(got, shape, default=None):
-    """The hint for a 2-D result that should be probabilities per row."""
-    values = as_numbers(got)
-    if values is None or values.shape != shape or len(shape) != 2 or not np.isfinite(values).all():
-        return default
-    if np.allclose(values.sum(axis=1), 1.0):
-        return default
-    if np.allclose(values.sum(), 1.0):
-        return "softmax_whole_array"
-    if np.allclose(values.sum(axis=0), 1.0):
-        return "softmax_axis"
-    return default
 
 
 def _network(rng, sizes, scale=1.0):
@@ -63,7 +49,7 @@ def test_softmax_matches_reference(sub, ref, rng):
         a = rng.normal(size=shape) * 3
         got = sub.softmax(a)
         assert_close(got, ref.softmax(a), what=f"softmax of an array of shape {shape}",
-                     hint=_rows_hint(got, shape))
+                     hint=rows_hint(got, shape))
 
 
 @pytest.mark.points(1)
@@ -78,7 +64,7 @@ def test_softmax_large_matches_reference(sub, ref, rng):
         got = sub.softmax(a)
         values = as_numbers(got)
         finite = values is not None and np.isfinite(values).all()
-        hint = _rows_hint(got, a.shape, "softmax_values") if finite else None
+        hint = rows_hint(got, a.shape, "softmax_values") if finite else None
         assert_close(got, ref.softmax(a), what=f"softmax of an array of shape {a.shape} "
                      "with large entries", hint=hint)
 
@@ -107,7 +93,7 @@ def test_predict_matches_reference(sub, ref, rng):
             x = rng.normal(size=sizes[0] if n is None else (n, sizes[0]))
             got = sub.predict(net, x)
             expected = ref.predict(net, x)
-            assert_close(got, expected, hint=_rows_hint(got, expected.shape),
+            assert_close(got, expected, hint=rows_hint(got, expected.shape),
                          what=f"predict for layer sizes {sizes} and x of shape {x.shape}")
 
 
@@ -123,7 +109,7 @@ def test_predict_large_outputs(sub, ref, rng):
     values = as_numbers(got)
     finite = values is not None and np.isfinite(values).all()
     assert_close(got, ref.predict(net, x), what="predict with large outputs of the last layer",
-                 hint=_rows_hint(got, (12, 3), "predict_softmax") if finite else None)
+                 hint=rows_hint(got, (12, 3), "predict_softmax") if finite else None)
 
 
 def _labels(rng, net, ref, x, keep=0.6):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from loss_helpers import CEE_RTOL, as_numbers, factor_hint
 
-from grader.checks import assert_close, assert_inputs_unchanged
+from grader.checks import Mistake, assert_close, assert_inputs_unchanged
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -89,9 +89,14 @@ def test_cee_single_sample_label(sub, ref, rng):
                          what=f"cross_entropy_error(y, t) for y of shape {y.shape}, t = {label}")
 
 
+# The log guard may be any tiny delta (1e-7 in the book, 1e-8 or clipping elsewhere): a zero
+# probability on the true class then costs -log(delta), between these two values.
+GUARD_COST = (-np.log(1e-4), -np.log(1e-12))
+
+
 @pytest.mark.points(1)
 @pytest.mark.hint("cee_log_guard")
-def test_cee_log_guard_labels(sub, rng):
+def test_cee_log_guard_labels(sub, ref, rng):
     """cross_entropy_error: zero probabilities with integer labels give a large finite loss."""
     y = _probabilities(rng, 6, 4)
     t = rng.integers(0, 4, size=6)
@@ -99,23 +104,41 @@ def test_cee_log_guard_labels(sub, rng):
     y[2, (t[2] + 1) % 4] = 1.0      # sample 2 is sure of a wrong class
     y[4, t[4]] = 0.0                # sample 4 gives its correct class no probability
     y[4] /= y[4].sum()
-    got = sub.cross_entropy_error(y, t)
-    values = as_numbers(got)
-    assert values is not None and values.size == 1, "the loss must be a single number"
-    loss = float(values.item())
-    assert np.isfinite(loss), f"the loss is {loss} for a batch with zero probabilities"
-    assert loss > 2 * 10.0 / 6, f"the loss is only {loss:.4g} with two zero probabilities on " \
-                                "correct classes"
+    ordinary = np.array([0, 1, 3, 5])
+    # the guard earns the point only if the loss is right where no guard is needed
+    got = sub.cross_entropy_error(y[ordinary], t[ordinary])
+    expected = ref.cross_entropy_error(y[ordinary], t[ordinary])
+    assert_close(got, expected, rtol=CEE_RTOL, batch_size=4, hint=factor_hint(
+        got, expected, 4, "cee_batch_mean", "cee_labels"),
+        what="cross_entropy_error(y, t) for 4 samples with labels and no zero probability")
+    values = as_numbers(sub.cross_entropy_error(y, t))
+    if values is None or values.size != 1 or not np.isfinite(values).all():
+        raise Mistake(f"cross_entropy_error(y, t) is {values} for a batch of 6 where two "
+                      "samples give their correct class probability 0: the loss must stay "
+                      "finite.")
+    # the two zero probabilities cost what the ordinary samples leave of the mean
+    rest = float(np.sum(-np.log(y[ordinary, t[ordinary]])))
+    per_zero = (6 * float(values.item()) - rest) / 2
+    if not GUARD_COST[0] <= per_zero <= GUARD_COST[1]:
+        summed = GUARD_COST[0] <= (float(values.item()) - rest) / 2 <= GUARD_COST[1]
+        raise Mistake(f"cross_entropy_error(y, t) is {float(values.item()):.6g} for a batch of "
+                      f"6 with two zero probabilities on correct classes: each of them costs "
+                      f"{per_zero:.4g} in the sum, where a guard of 1e-7 gives "
+                      f"{-np.log(1e-7):.4g}.", hint="cee_batch_mean" if summed else None)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("input_mutation")
-def test_losses_do_not_modify_inputs(sub, rng):
+def test_losses_do_not_modify_inputs(sub, ref, rng):
     """mean_squared_error and cross_entropy_error leave y and t unchanged."""
     for n, classes in ((1, 5), (8, 4)):
         y = _probabilities(rng, n, classes)
         t = _one_hot(rng.integers(0, classes, size=n), classes)
         if n == 1:
             y, t = y[0], t[0]
-        assert_inputs_unchanged(sub.mean_squared_error, y, t)
-        assert_inputs_unchanged(sub.cross_entropy_error, y, t)
+        # untouched inputs earn the point only with the right losses
+        for name, hint in (("mean_squared_error", "mse_formula"),
+                           ("cross_entropy_error", "cee_formula")):
+            got = assert_inputs_unchanged(getattr(sub, name), y, t)
+            assert_close(got, getattr(ref, name)(y, t), rtol=CEE_RTOL, hint=hint,
+                         what=f"{name}(y, t) for y of shape {y.shape}")

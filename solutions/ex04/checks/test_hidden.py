@@ -2,20 +2,13 @@
 
 import numpy as np
 import pytest
-from diff_helpers import diagnose_diff
+from diff_helpers import check_descent, diagnose_diff, explain_rows, gradient_hint, local
 
-from grader.checks import Mistake, assert_close, assert_inputs_unchanged, worker_function
+from grader.checks import assert_close, assert_inputs_unchanged, worker_function
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
 pytestmark = pytest.mark.timeout(2)
-
-BOOK_H = 1e-4  # the book's step for numerical differentiation
-
-
-def local(source):
-    """The grader's own copy of a function handed to student code (built from a literal)."""
-    return eval(source, {"np": np})
 
 
 @pytest.mark.points(1)
@@ -52,6 +45,7 @@ def test_numerical_gradient_any_shape(sub, rng, shape):
     """numerical_gradient on 1-D, 2-D and 3-D x."""
     x = rng.uniform(-2, 2, size=shape)
     got = sub.numerical_gradient(worker_function(SIN_WEIGHTED), x)
+    explain_rows(got, SIN_WEIGHTED, x, sin_weighted_grad(x))
     assert_close(got, sin_weighted_grad(x), rtol=1e-5, atol=1e-6,
                  what=f"numerical_gradient for x of shape {shape}")
 
@@ -72,16 +66,11 @@ def test_numerical_gradient_non_separable(sub, rng):
     """numerical_gradient of a function mixing all elements (sum(x)^2 + sum(x^3)), 1-D x."""
     # -2.3, 3.7, 5.9: values that x + h - 2h + h does not give back exactly
     x = np.concatenate([rng.uniform(-1, 1, size=3), [-2.3, 3.7, 5.9]])
-    got = assert_inputs_unchanged(
-        sub.numerical_gradient, worker_function("lambda x: np.sum(x)**2 + np.sum(x**3)"), x)
-    exact = 2 * np.sum(x) + 3 * x**2
-    # (f(x + h e_i) - f(x)) / h = exact + h (1 + 3 x_i) + h^2, and the other side alike
-    one_sided = isinstance(got, np.ndarray) and got.shape == x.shape and any(
-        np.allclose(got, exact + sign * BOOK_H * (1 + 3 * x) + BOOK_H**2, rtol=1e-6, atol=1e-7)
-        for sign in (1, -1))
-    assert_close(got, exact, rtol=1e-6, atol=1e-7,
+    source = "lambda x: np.sum(x)**2 + np.sum(x**3)"
+    got = assert_inputs_unchanged(sub.numerical_gradient, worker_function(source), x)
+    assert_close(got, 2 * np.sum(x) + 3 * x**2, rtol=1e-6, atol=1e-7,
                  what="numerical_gradient of sum(x)^2 + sum(x^3)",
-                 hint="diff_forward" if one_sided else None)
+                 hint=gradient_hint(got, source, x, "numerical_gradient"))
 
 
 @pytest.mark.points(1)
@@ -89,43 +78,31 @@ def test_numerical_gradient_non_separable(sub, rng):
 def test_numerical_gradient_2d_non_separable(sub, rng):
     """numerical_gradient of a function of the whole 2-D x (0.5 sum(x)^2 + sum(cos x))."""
     x = rng.uniform(-1, 1, size=(3, 2))
-    got = sub.numerical_gradient(
-        worker_function("lambda x: 0.5 * np.sum(x)**2 + np.sum(np.cos(x))"), x)
+    source = "lambda x: 0.5 * np.sum(x)**2 + np.sum(np.cos(x))"
+    got = sub.numerical_gradient(worker_function(source), x)
+    explain_rows(got, source, x, np.sum(x) - np.sin(x))
     assert_close(got, np.sum(x) - np.sin(x), rtol=1e-6, atol=1e-7,
                  what="numerical_gradient of 0.5 sum(x)^2 + sum(cos x) for a 3x2 x")
 
 
+TARGET = "lambda x: np.sum((x - np.array([1.0, -2.0, 0.5]))**2)"
+
+
 @pytest.mark.points(1)
 @pytest.mark.hint("gd_arguments")
-def test_gradient_descent_uses_lr_and_step_num(sub):
+def test_gradient_descent_uses_lr_and_step_num(sub, note):
     """gradient_descent takes exactly step_num steps of size lr (7 steps, lr=0.05)."""
-    target = np.array([1.0, -2.0, 0.5])
-    got = sub.gradient_descent(
-        worker_function("lambda x: np.sum((x - np.array([1.0, -2.0, 0.5]))**2)"),
-        np.zeros(3), lr=0.05, step_num=7)
-    check_direction(got, lambda x: np.sum((x - target) ** 2), np.zeros(3))
-    assert_close(got, target * (1 - 0.9**7), rtol=1e-5, atol=1e-9, what="the final x")
+    start = np.zeros(3)
+    got = sub.gradient_descent(worker_function(TARGET), start.copy(), lr=0.05, step_num=7)
+    check_descent(sub, note, got, TARGET, start, np.array([1.0, -2.0, 0.5]) * (1 - 0.9**7))
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("gradient_descent")
-def test_gradient_descent_matches_reference(sub, ref, rng):
+def test_gradient_descent_matches_reference(sub, ref, rng, note):
     """gradient_descent agrees with the reference on a 2-D start and a non-quadratic f."""
     source = "lambda x: np.sum(x**4) / 4 + np.sum(x**2) / 2 + np.sum(x)"
-    init = rng.uniform(-2, 2, size=(2, 2))
-    expected = ref.gradient_descent(local(source), init.copy(), lr=0.1, step_num=30)
-    got = sub.gradient_descent(worker_function(source), init, lr=0.1, step_num=30)
-    check_direction(got, local(source), init)
-    assert_close(got, expected, rtol=1e-5, atol=1e-7, what="the final x")
-
-
-def check_direction(got, f, start):
-    """Fail with a precise hint when the result is a pair or went uphill."""
-    if isinstance(got, tuple) and len(got) == 2:
-        raise Mistake("gradient_descent returned a pair (like the book's version that also "
-                      "returns the history); return only the final x.", hint="gd_arguments")
-    if isinstance(got, np.ndarray) and got.shape == start.shape:
-        with np.errstate(all="ignore"):
-            if not np.all(np.isfinite(got)) or f(got) > f(start):
-                raise Mistake("gradient_descent ended where f is larger than at the start: "
-                              "it climbed instead of descending.", hint="gd_direction")
+    start = rng.uniform(-2, 2, size=(2, 2))
+    expected = ref.gradient_descent(local(source), start.copy(), lr=0.1, step_num=30)
+    got = sub.gradient_descent(worker_function(source), start.copy(), lr=0.1, step_num=30)
+    check_descent(sub, note, got, source, start, expected, rtol=1e-5, atol=1e-7)

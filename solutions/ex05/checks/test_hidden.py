@@ -1,8 +1,19 @@
-"""Hidden checks of exercise 5: backpropagation layers."""
+"""Hidden checks of exercise 5: backpropagation layers.
+
+Forward and backward are checked apart, each against the reference: a backward check calls
+forward only to let the layer store what backward needs, and ignores what it returned.
+Inputs are random, so no data a submission defines at its top level can stand in for them.
+"""
 
 import numpy as np
 import pytest
-from gradient_helpers import ATOL, RTOL, numerical_gradient
+from gradient_helpers import (
+    ATOL,
+    RTOL,
+    check_swl_backward,
+    gradient_attribute,
+    numerical_gradient,
+)
 
 from grader.checks import Mistake, assert_close
 
@@ -11,90 +22,143 @@ from grader.checks import Mistake, assert_close
 pytestmark = pytest.mark.timeout(5)
 
 
-def as_float(value, what):
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]
-    if not isinstance(value, (float, int, np.floating, np.integer)) or isinstance(value, bool):
-        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number.")
-    return float(value)
+def relu_input(rng):
+    x = rng.standard_normal((2, 3, 4))
+    x[0, 0, :2] = 0.0  # exact zeros: the gradient there is 0, as in the book
+    return x
 
 
-def batch_hint(got, expected, batch_size):
-    """"swl_batch" when the gradient is batch_size times too large, else None (default)."""
-    if isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(
-            got, expected * batch_size, rtol=RTOL, atol=ATOL):
-        return "swl_batch"
-    return None
+def sigmoid_input(rng):
+    return np.concatenate([rng.standard_normal(6) * 3, [30.0, -30.0]]).reshape(2, 4)
+
+
+def backward_of(layer, x, G):
+    """backward(G) after forward(x), whatever forward returned."""
+    layer.forward(x.copy())
+    return layer.backward(G.copy())
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("relu_forward")
+def test_relu_forward_matches_reference(sub, ref, rng):
+    """Relu.forward agrees with the reference on a 3-D input with exact zeros."""
+    x = relu_input(rng)
+    assert_close(sub.Relu().forward(x.copy()), ref.Relu().forward(x.copy()),
+                 what="Relu.forward(x)")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("relu_backward")
-def test_relu_matches_reference(sub, ref, rng):
-    """Relu forward and backward agree with the reference on a 3-D input."""
-    x = rng.standard_normal((2, 3, 4))
-    x[0, 0, :2] = 0.0  # exact zeros: the gradient there is 0, as in the book
+def test_relu_backward_matches_reference(sub, ref, rng):
+    """Relu.backward agrees with the reference on a 3-D input with exact zeros."""
+    x = relu_input(rng)
     G = rng.standard_normal(x.shape)
-    mine, theirs = ref.Relu(), sub.Relu()
-    assert_close(theirs.forward(x), mine.forward(x.copy()), what="Relu.forward(x)",
-                 hint="relu_forward")
-    assert_close(theirs.backward(G), mine.backward(G.copy()), what="Relu.backward(dout)")
+    assert_close(backward_of(sub.Relu(), x, G), backward_of(ref.Relu(), x, G),
+                 what="Relu.backward(dout)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("sigmoid_forward")
+def test_sigmoid_forward_matches_reference(sub, ref, rng):
+    """Sigmoid.forward agrees with the reference, including large |x|."""
+    x = sigmoid_input(rng)
+    assert_close(sub.Sigmoid().forward(x.copy()), ref.Sigmoid().forward(x.copy()),
+                 what="Sigmoid.forward(x)")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("sigmoid_backward")
-def test_sigmoid_matches_reference(sub, ref, rng):
-    """Sigmoid forward and backward agree with the reference, including large |x|."""
-    x = np.concatenate([rng.standard_normal(6) * 3, [30.0, -30.0]]).reshape(2, 4)
+def test_sigmoid_backward_matches_reference(sub, ref, rng):
+    """Sigmoid.backward agrees with the reference, including large |x|."""
+    x = sigmoid_input(rng)
     G = rng.standard_normal(x.shape)
-    mine, theirs = ref.Sigmoid(), sub.Sigmoid()
-    assert_close(theirs.forward(x), mine.forward(x.copy()), what="Sigmoid.forward(x)",
-                 hint="sigmoid_forward")
-    assert_close(theirs.backward(G), mine.backward(G.copy()), what="Sigmoid.backward(dout)")
+    assert_close(backward_of(sub.Sigmoid(), x, G), backward_of(ref.Sigmoid(), x, G),
+                 what="Sigmoid.backward(dout)")
+
+
+def affine_case(rng, n):
+    """An (n, 2, 5) input for an Affine with 4 outputs, and an upstream gradient."""
+    return (rng.standard_normal((n, 2, 5)), rng.standard_normal((10, 4)),
+            rng.standard_normal(4), rng.standard_normal((n, 4)))
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("affine_flatten")
+def test_affine_forward_matches_reference(sub, ref, rng):
+    """Affine.forward on a 3-D input (N, 2, 5) agrees with the reference."""
+    x, W, b, _ = affine_case(rng, 3)
+    out = sub.Affine(W, b).forward(x)
+    flattened = isinstance(out, np.ndarray) and out.shape == (3, 4)
+    assert_close(out, ref.Affine(W.copy(), b.copy()).forward(x.copy()), what="Affine.forward(x)",
+                 hint="affine_forward" if flattened else None)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("affine_backward")
-def test_affine_matches_reference(sub, ref, rng):
-    """Affine on a 3-D input (N, 2, 5): output, dx, dW and db agree with the reference."""
-    x = rng.standard_normal((3, 2, 5))
-    W = rng.standard_normal((10, 4))
-    b = rng.standard_normal(4)
-    G = rng.standard_normal((3, 4))
-    mine, theirs = ref.Affine(W.copy(), b.copy()), sub.Affine(W, b)
-    out = theirs.forward(x)
-    no_bias = isinstance(out, np.ndarray) and out.shape == (3, 4) and np.allclose(
-        out, x.reshape(3, -1) @ W)
-    assert_close(out, mine.forward(x.copy()), what="Affine.forward(x)",
-                 hint="affine_forward" if no_bias else "affine_flatten")
-    expected_dx = mine.backward(G.copy())
-    assert_close(theirs.backward(G), expected_dx, what="dx returned by Affine.backward",
-                 hint="affine_dx_shape")
-    assert_close(theirs.dW, mine.dW, what="Affine.dW", hint="affine_dW")
-    assert_close(theirs.db, mine.db, what="Affine.db", hint="affine_db")
+def test_affine_dx_matches_reference(sub, ref, rng):
+    """Affine.backward on a 3-D input (N, 2, 5): dx agrees with the reference (N = 3 and 1)."""
+    for n in (3, 1):
+        x, W, b, G = affine_case(rng, n)
+        got = backward_of(sub.Affine(W, b), x, G)
+        expected = backward_of(ref.Affine(W.copy(), b.copy()), x, G)
+        shaped = isinstance(got, np.ndarray) and got.shape != expected.shape
+        assert_close(got, expected, what=f"dx returned by Affine.backward for N = {n}",
+                     hint="affine_dx_shape" if shaped else None)
 
 
 @pytest.mark.points(1)
-@pytest.mark.hint("swl_backward")
-def test_softmax_with_loss_matches_reference(sub, ref, rng):
-    """SoftmaxWithLoss loss and gradient agree with the reference (batch of 7, 5 classes)."""
-    x = rng.standard_normal((7, 5)) * 2
-    labels = rng.integers(0, 5, size=7)
-    for t in (np.eye(5)[labels], labels):
-        kind = "one-hot" if t.ndim == 2 else "integer"
-        mine, theirs = ref.SoftmaxWithLoss(), sub.SoftmaxWithLoss()
-        assert_close(theirs.forward(x, t), mine.forward(x, t), rtol=1e-4, atol=1e-6,
-                     what=f"the loss ({kind} labels)", hint="swl_forward")
-        got, expected = theirs.backward(), mine.backward()
-        assert_close(got, expected, batch_size=7, hint=batch_hint(got, expected, 7),
-                     what=f"SoftmaxWithLoss.backward() ({kind} labels)")
+@pytest.mark.hint("affine_backward")
+def test_affine_param_grads_match_reference(sub, ref, rng):
+    """Affine.backward on a 3-D input (N, 2, 5): dW and db agree with the reference."""
+    for n in (3, 1):
+        x, W, b, G = affine_case(rng, n)
+        theirs, mine = sub.Affine(W, b), ref.Affine(W.copy(), b.copy())
+        backward_of(theirs, x, G)
+        backward_of(mine, x, G)
+        what = f"Affine.dW for N = {n}"
+        assert_close(gradient_attribute(theirs, "dW", what), mine.dW, what=what,
+                     hint="affine_dW")
+        what = f"Affine.db for N = {n}"
+        assert_close(gradient_attribute(theirs, "db", what), mine.db, what=what,
+                     hint="affine_db")
+
+
+def swl_cases(rng):
+    """A batch of 7 with 5 classes and a single sample, each with one-hot and integer labels."""
+    for n in (7, 1):
+        x = rng.standard_normal((n, 5)) * 2
+        labels = rng.integers(0, 5, size=n)
+        for t in (np.eye(5)[labels], labels):
+            yield x, t, "one-hot" if t.ndim == 2 else "integer"
 
 
 @pytest.mark.points(1)
 @pytest.mark.hint("swl_forward")
-def test_softmax_with_loss_large_inputs(sub, ref):
+def test_softmax_with_loss_forward_matches_reference(sub, ref, rng):
+    """SoftmaxWithLoss.forward: the loss agrees with the reference (one-hot and labels)."""
+    for x, t, kind in swl_cases(rng):
+        assert_close(sub.SoftmaxWithLoss().forward(x, t), ref.SoftmaxWithLoss().forward(x, t),
+                     rtol=1e-4, atol=1e-6, what=f"the loss ({kind} labels, batch of {len(x)})")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("swl_backward")
+def test_softmax_with_loss_backward_matches_reference(sub, ref, rng):
+    """SoftmaxWithLoss.backward agrees with the reference (one-hot and labels)."""
+    for x, t, kind in swl_cases(rng):
+        mine, theirs = ref.SoftmaxWithLoss(), sub.SoftmaxWithLoss()
+        mine.forward(x, t)
+        theirs.forward(x, t)
+        check_swl_backward(theirs.backward(), mine.backward(),
+                           f"SoftmaxWithLoss.backward() ({kind} labels, batch of {len(x)})")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("swl_forward")
+def test_softmax_with_loss_large_inputs(sub, ref, rng):
     """SoftmaxWithLoss stays finite for scores around 1000."""
-    x = np.array([[1000.0, 1001.0, 1002.0], [1002.0, 1000.0, 1001.0]])
-    t = np.array([2, 0])
+    x = 1000.0 + rng.uniform(-3, 3, size=(2, 3))
+    t = rng.integers(0, 3, size=2)
     loss = sub.SoftmaxWithLoss().forward(x, t)
     assert_close(loss, ref.SoftmaxWithLoss().forward(x, t), rtol=1e-4, atol=1e-6,
                  what="the loss")
@@ -102,54 +166,75 @@ def test_softmax_with_loss_large_inputs(sub, ref):
 
 @pytest.mark.points(1)
 @pytest.mark.hint("swl_copy")
-def test_softmax_with_loss_backward_twice(sub, rng):
-    """SoftmaxWithLoss.backward() gives the same result when called twice."""
+def test_softmax_with_loss_backward_twice(sub, ref, rng):
+    """SoftmaxWithLoss.backward() gives the right result when called twice."""
     x = rng.standard_normal((4, 3))
-    t = np.array([0, 2, 1, 2])
-    layer = sub.SoftmaxWithLoss()
-    layer.forward(x, t)
-    first = layer.backward()
-    second = layer.backward()
-    assert_close(second, first, what="the second SoftmaxWithLoss.backward()")
+    labels = rng.integers(0, 3, size=4)
+    for t in (np.eye(3)[labels], labels):
+        kind = "one-hot" if t.ndim == 2 else "integer"
+        mine, layer = ref.SoftmaxWithLoss(), sub.SoftmaxWithLoss()
+        mine.forward(x, t)
+        expected = mine.backward()
+        layer.forward(x, t)
+        # the first call must be right before a second one can be judged
+        check_swl_backward(layer.backward(), expected, f"SoftmaxWithLoss.backward() with "
+                           f"{kind} labels", hint="swl_backward")
+        second = layer.backward()
+        assert_close(second, expected, what=f"the second SoftmaxWithLoss.backward() with "
+                     f"{kind} labels")
 
 
-@pytest.mark.points(2)
-@pytest.mark.hint("chain")
-def test_layers_chain(sub, rng):
-    """Affine -> Relu -> Affine -> Sigmoid -> Affine -> SoftmaxWithLoss: backprop vs numerical."""
-    N, D, H1, H2, C = 4, 3, 5, 4, 3
+def chain_case(rng, n):
+    """Inputs and parameters of Affine -> Relu -> Affine -> Sigmoid -> Affine -> loss."""
+    D, H1, H2, C = 3, 5, 4, 3
     for _ in range(100):  # keep every ReLU input away from the kink at 0
-        x = rng.standard_normal((N, D))
+        x = rng.standard_normal((n, D))
         W1 = rng.standard_normal((D, H1))
         b1 = rng.standard_normal(H1) * 0.1
         if np.all(np.abs(x @ W1 + b1) > 0.05):
             break
-    W2 = rng.standard_normal((H1, H2))
-    b2 = rng.standard_normal(H2) * 0.1
-    W3 = rng.standard_normal((H2, C))
-    b3 = rng.standard_normal(C) * 0.1
-    t = rng.integers(0, C, size=N)
+    params = (W1, b1, rng.standard_normal((H1, H2)), rng.standard_normal(H2) * 0.1,
+              rng.standard_normal((H2, C)), rng.standard_normal(C) * 0.1)
+    return x, params, rng.integers(0, C, size=n)
 
-    def build(W1_):
-        return [sub.Affine(W1_, b1), sub.Relu(), sub.Affine(W2, b2), sub.Sigmoid(),
-                sub.Affine(W3, b3)], sub.SoftmaxWithLoss()
 
-    def forward(layers, last, x_):
-        names = ("Affine", "Relu", "Affine", "Sigmoid", "Affine")
-        for name, layer in zip(names, layers, strict=True):
-            x_ = layer.forward(x_)
-            if not isinstance(x_, np.ndarray):
-                raise Mistake(f"{name}.forward returned {type(x_).__name__}, "
-                              "not a NumPy array.")
-        return as_float(last.forward(x_, t), "SoftmaxWithLoss.forward")
+def chain(module, params):
+    W1, b1, W2, b2, W3, b3 = params
+    return [module.Affine(W1, b1), module.Relu(), module.Affine(W2, b2), module.Sigmoid(),
+            module.Affine(W3, b3)], module.SoftmaxWithLoss()
 
-    num_dx = numerical_gradient(lambda xx: forward(*build(W1), xx), x)
-    num_dW1 = numerical_gradient(lambda WW: forward(*build(WW), x), W1)
 
-    layers, last = build(W1)
-    forward(layers, last, x)
-    dout = last.backward()
-    for layer in reversed(layers):
-        dout = layer.backward(dout)
-    assert_close(dout, num_dx, rtol=RTOL, atol=ATOL, what="dx at the input of the chain")
-    assert_close(layers[0].dW, num_dW1, rtol=RTOL, atol=ATOL, what="dW of the first Affine")
+NAMES = ("Affine", "Relu", "Affine", "Sigmoid", "Affine")
+
+
+def chain_loss(layers, last, x, t):
+    for name, layer in zip(NAMES, layers, strict=True):
+        x = layer.forward(x)
+        if not isinstance(x, np.ndarray):
+            raise Mistake(f"{name}.forward returned {type(x).__name__}, not a NumPy array.")
+    return last.forward(x, t)
+
+
+def true_chain_gradients(ref, x, params, t):
+    """dL/dx and dL/dW1 of the reference's chain, differentiated numerically by the grader."""
+    return (numerical_gradient(lambda xx: chain_loss(*chain(ref, params), xx, t), x),
+            numerical_gradient(lambda WW: chain_loss(*chain(ref, (WW, *params[1:])), x, t),
+                               params[0]))
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("chain")
+def test_layers_chain(sub, ref, rng):
+    """Affine -> Relu -> Affine -> Sigmoid -> Affine -> SoftmaxWithLoss: backprop vs numerical."""
+    for n in (4, 1):
+        x, params, t = chain_case(rng, n)
+        num_dx, num_dW1 = true_chain_gradients(ref, x, params, t)
+        layers, last = chain(sub, params)
+        chain_loss(layers, last, x, t)
+        dout = last.backward()
+        for layer in reversed(layers):
+            dout = layer.backward(dout)
+        assert_close(dout, num_dx, rtol=RTOL, atol=ATOL,
+                     what=f"dx at the input of the chain, batch of {n}")
+        assert_close(gradient_attribute(layers[0], "dW", "dW of the first Affine"), num_dW1,
+                     rtol=RTOL, atol=ATOL, what=f"dW of the first Affine, batch of {n}")

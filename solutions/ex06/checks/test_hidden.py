@@ -2,7 +2,16 @@
 
 import numpy as np
 import pytest
-from network_helpers import KEYS, as_number, grader_numerical_gradient
+from network_helpers import (
+    ACTIVATIONS,
+    KEYS,
+    as_number,
+    book_loss,
+    compare_gradients,
+    predict_form,
+    scores,
+    softmax,
+)
 
 from grader.checks import Mistake, assert_close, copy_into, handle, seed_numpy
 
@@ -25,11 +34,6 @@ def random_net(sub, rng, sizes):
         copy_into(handle(net, "params", key), value)
         params[key] = value.astype(params[key].dtype)
     return net, params
-
-
-def softmax(a):
-    a = a - a.max(axis=1, keepdims=True)
-    return np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
 
 
 @pytest.mark.points(1)
@@ -67,18 +71,11 @@ def test_predict_and_loss_match(sub, rng):
     if not isinstance(got, np.ndarray) or got.shape != (5, 4):
         raise Mistake(f"predict(x) for x of shape (5, 8) returned "
                       f"{getattr(got, 'shape', type(got).__name__)}; expected (5, 4).")
-    a1 = x @ p["W1"] + p["b1"]
-    candidates = {}
-    for name, z1 in (("sigmoid", 1 / (1 + np.exp(-a1))), ("ReLU", np.maximum(0, a1))):
-        scores = z1 @ p["W2"] + p["b2"]
-        candidates[name] = (scores, softmax(scores))
-    match = next((name for name, outs in candidates.items()
-                  if any(np.allclose(got, out, rtol=1e-5, atol=1e-7) for out in outs)), None)
-    if match is None:
-        assert_close(got, candidates["sigmoid"][1], rtol=1e-5, atol=1e-7,
+    form = predict_form(got, p, x)
+    if form is None:
+        assert_close(got, softmax(scores(p, x, "sigmoid")), rtol=1e-5, atol=1e-7,
                      what="predict(x) (compared with a sigmoid net's softmax output)")
-    y = candidates[match][1]
-    expected = -np.mean(np.log(np.sum(y * t, axis=1)))
+    expected = book_loss(p, x, t, form[0])
     assert_close(as_number(net.loss(x, t), "loss(x, t)"), expected, rtol=1e-4, atol=1e-6,
                  what="loss(x, t)", hint="net_loss")
 
@@ -86,29 +83,12 @@ def test_predict_and_loss_match(sub, rng):
 @pytest.mark.points(2)
 @pytest.mark.hint("gradient")
 def test_gradient_other_sizes(sub, rng):
-    """gradient agrees with the numerical gradient of your loss (8-6-4 net, batch of 5)."""
+    """gradient agrees with the true gradient (8-6-4 net, batches of 5 and of 1)."""
     net, params = random_net(sub, rng, (8, 6, 4))
-    x = rng.uniform(0, 1, size=(5, 8))
-    t = np.eye(4)[rng.integers(0, 4, size=5)]
-    expected = grader_numerical_gradient(net, params, x, t)
-    got = net.gradient(x, t)
-    if not isinstance(got, dict) or any(key not in got for key in KEYS):
-        raise Mistake("gradient must return a dict with the keys 'W1', 'b1', 'W2', 'b2'.")
-    rtol, atol = (1e-4, 1e-7) if params["W1"].dtype == np.float64 else (3e-2, 1e-4)
-
-    def close(key, factor=1.0):
-        return isinstance(got[key], np.ndarray) and got[key].shape == expected[key].shape \
-            and np.allclose(got[key], expected[key] * factor, rtol=rtol, atol=atol)
-
-    wrong = [key for key in KEYS if not close(key)]
-    for key in KEYS:
-        hint = None
-        if wrong == ["b1"]:
-            hint = "gradient_b1"
-        elif key in wrong and close(key, 5.0):
-            hint = "gradient_batch"
-        assert_close(got[key], expected[key], rtol=rtol, atol=atol, batch_size=5,
-                     what=f"gradient(x, t)['{key}']", hint=hint)
+    for n in (5, 1):
+        x = rng.uniform(0, 1, size=(n, 8))
+        t = np.eye(4)[rng.integers(0, 4, size=n)]
+        compare_gradients(net.gradient(x, t), params, x, t, "gradient(x, t)")
 
 
 @pytest.mark.points(1)
@@ -118,7 +98,13 @@ def test_accuracy_matches_reference(sub, rng):
     net, _ = random_net(sub, rng, (8, 6, 4))
     x = rng.uniform(0, 1, size=(30, 8))
     labels = rng.integers(0, 4, size=30)
-    predicted = np.argmax(np.asarray(net.predict(x)), axis=1)
+    y = net.predict(x)
+    if not isinstance(y, np.ndarray) or y.shape != (30, 4) or not np.isfinite(y).all():
+        # the expected accuracy is read from these predictions: they must be usable
+        raise Mistake("predict(x) for x of shape (30, 8) must give finite scores of shape "
+                      f"(30, 4) before accuracy can be checked; it gave "
+                      f"{getattr(y, 'shape', type(y).__name__)}.", hint="net_predict")
+    predicted = np.argmax(y, axis=1)
     labels[:10] = predicted[:10]  # make sure the accuracy is not near 0
     expected = np.mean(predicted == labels)
     got = as_number(net.accuracy(x, np.eye(4)[labels]), "accuracy(x, t)")
@@ -128,7 +114,7 @@ def test_accuracy_matches_reference(sub, rng):
 @pytest.mark.points(1)
 @pytest.mark.hint("train_arguments")
 def test_train_arguments(sub, rng):
-    """train runs exactly iters_num iterations and uses learning_rate (0 changes nothing)."""
+    """train runs exactly iters_num iterations, returns their losses and uses learning_rate."""
     net, before = random_net(sub, rng, (6, 5, 3))
     x = rng.uniform(0, 1, size=(30, 6))
     t = np.eye(3)[rng.integers(0, 3, size=30)]
@@ -143,3 +129,24 @@ def test_train_arguments(sub, rng):
         if not np.array_equal(after[key], before[key]):
             raise Mistake(f"With learning_rate=0.0, train still changed params['{key}']: "
                           "use the learning_rate argument.")
+    # with nothing learned, every mini-batch loss lies between the least and the largest
+    # loss of a single sample (for the net's sigmoid or ReLU hidden layer)
+    bounds = [(min(per), max(per)) for per in (
+        [book_loss(before, x[i:i + 1], t[i:i + 1], name) for i in range(30)]
+        for name in ACTIVATIONS)]
+    for number, value in enumerate(losses, start=1):
+        loss = as_number(value, f"loss {number} returned by train")
+        if not any(low - 1e-4 <= loss <= high + 1e-4 for low, high in bounds):
+            two = as_number(net.loss(x[:2], t[:2]), "loss(x, t)")
+            own_loss_wrong = not any(np.isclose(two, book_loss(before, x[:2], t[:2], name),
+                                                rtol=1e-4) for name in ACTIVATIONS)
+            raise Mistake(f"train returned {loss:.6g} as the loss of iteration {number}, but "
+                          f"with learning_rate=0.0 every mini-batch loss of this network lies "
+                          f"between {min(b[0] for b in bounds):.4g} and "
+                          f"{max(b[1] for b in bounds):.4g}.",
+                          hint="net_loss" if own_loss_wrong else "train_losses")
+    seed_numpy(sub, 1)
+    sub.train(net, x, t, 3, batch_size=10, learning_rate=0.5)
+    if all(np.array_equal(get_params(net)[key], before[key]) for key in KEYS):
+        raise Mistake("With learning_rate=0.5, train changed none of network.params.",
+                      hint="train_no_update")
