@@ -5,6 +5,8 @@ unsandboxed worker measured in the same run (interleaved, medians of repeated ru
 
 Start-up is ``Worker.start()``: spawn, greeting, loading a small submission. A call is one
 request/reply of ``add(a, b)`` on small arrays; a "1 MB" call sends and returns 1 MB arrays.
+Last, the start-up of a worker forked by the preloaded process (as ``grader grade`` does), in
+namespaces of its own against a plain fork in the zygote's namespaces (how it was before).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 import numpy as np
 
 from grader.worker.client import Launcher, Limits, Worker
+from grader.worker.forking import PreloadedLauncher
 from grader.worker.sandbox import BubblewrapLauncher, sandbox_problem
 
 SOURCE = """
@@ -29,6 +32,13 @@ def add(a, b):
     return a + b
 """
 PROGRAM = [{"label": "bench.py", "line": 1, "source": SOURCE}]
+
+
+class PlainFork(BubblewrapLauncher):
+    """The same sandbox, but its zygote forks workers that share its namespaces."""
+
+    def scratch(self) -> tuple[tuple[str, ...], int]:
+        return (), 0
 
 
 def time_starts(launcher: Launcher, limits: Limits) -> float:
@@ -89,6 +99,21 @@ def main() -> None:
               f"{(boxed - plain) * 1e3:>+11.3f} ms{boxed / plain:>7.2f}x")
     print(f"\n({args.starts} starts per launcher; calls: median of {args.calls} calls, "
           "median over 3 workers per launcher)")
+
+    forked = {"plain fork": PreloadedLauncher(PlainFork()),
+              "own namespaces": PreloadedLauncher(BubblewrapLauncher())}
+    forked_starts: dict[str, list[float]] = {name: [] for name in forked}
+    for launcher in forked.values():
+        time_starts(launcher, limits)  # the zygote starts once, not counted
+    for _ in range(args.starts * 5):
+        for name, launcher in forked.items():
+            forked_starts[name].append(time_starts(launcher, limits))
+    for launcher in forked.values():
+        launcher.close()
+    plain, own = (statistics.median(forked_starts[n]) for n in forked)
+    print(f"\nforked worker start-up (median of {args.starts * 5}): plain fork "
+          f"{plain * 1e3:.2f} ms, own namespaces {own * 1e3:.2f} ms, "
+          f"{(own - plain) * 1e3:+.2f} ms, {own / plain:.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -37,12 +40,16 @@ def leave(name):
     return sorted(os.listdir('/tmp'))
 def exit_with(code):
     os._exit(code)
-def zygote_memory():
-    try:
-        with open(f"/proc/{os.getppid()}/mem", "rb") as mem:
-            return mem.read(1).hex()
-    except OSError as exc:
-        return type(exc).__name__
+def others_memory():
+    found = {}
+    for pid in range(1, 64):
+        if pid != os.getpid() and os.path.exists(f"/proc/{pid}"):
+            try:
+                with open(f"/proc/{pid}/mem", "rb") as mem:
+                    found[pid] = mem.read(1).hex()
+            except OSError as exc:
+                found[pid] = type(exc).__name__
+    return found, sorted(os.listdir("/proc"))
 """}]
 
 
@@ -58,16 +65,17 @@ def call(worker: Worker, name: str, *args: object) -> object:
 
 
 def test_workers_share_one_zygote_and_start_clean(launcher: PreloadedLauncher) -> None:
-    parents = set()
+    zygotes = set()
     for name in ("first", "second", "third"):
         copy = pickle.loads(pickle.dumps(launcher))  # as grading processes receive it
         with Worker(PROGRAM, LIMITS, copy) as worker:
             assert call(worker, "add", 2, 3) == 5
-            parents.add(call(worker, "parent"))
+            assert call(worker, "parent") == 0  # its parent is outside its PID namespace
             mounted = call(worker, "listing")  # a virtualenv under /tmp is mounted there
             assert not {"first", "second", "third"} & set(mounted)  # nothing left before
             assert call(worker, "leave", name) == sorted([*mounted, name])
-    assert len(parents) == 1 and len(_zygotes) == 1
+            zygotes.add(next(iter(_zygotes.values())).proc.pid)
+    assert len(zygotes) == 1 and len(_zygotes) == 1
 
 
 def test_exit_status_and_restart_after_a_crash(launcher: PreloadedLauncher) -> None:
@@ -77,19 +85,31 @@ def test_exit_status_and_restart_after_a_crash(launcher: PreloadedLauncher) -> N
         assert call(worker, "add", 1, 1) == 2  # restarted, forked again
 
 
-def test_a_worker_that_kills_the_zygote_only_fails_itself(launcher: PreloadedLauncher) -> None:
+def test_a_worker_that_kills_its_parent_only_kills_itself(launcher: PreloadedLauncher) -> None:
+    """``os.kill(os.getppid(), SIGKILL)``: the parent is outside the worker's namespace, pid 0
+    is its own process group."""
     with Worker(PROGRAM, LIMITS, launcher) as worker:
-        first = call(worker, "parent")
+        assert call(worker, "add", 1, 1) == 2
         zygote = next(iter(_zygotes.values()))
-        with contextlib.suppress(WorkerDied):  # the namespace may go before the answer
+        with pytest.raises(WorkerDied, match="killed by signal SIGKILL"):
             call(worker, "kill_parent")
+        assert call(worker, "add", 2, 2) == 4  # restarted: forked again by the same zygote
+        assert next(iter(_zygotes.values())) is zygote and zygote.alive
+
+
+def test_a_zygote_that_dies_is_replaced(launcher: PreloadedLauncher) -> None:
+    with Worker(PROGRAM, LIMITS, launcher) as worker:
+        assert call(worker, "add", 1, 1) == 2
+        zygote = next(iter(_zygotes.values()))
+        os.kill(_zygote_pid(zygote), signal.SIGKILL)
+        with contextlib.suppress(WorkerDied):  # the namespace may go before the answer
+            call(worker, "add", 1, 1)
         deadline = time.monotonic() + 10
         while zygote.alive:
             assert time.monotonic() < deadline, "the grader did not notice the zygote's end"
             time.sleep(0.01)
         assert call(worker, "add", 2, 2) == 4  # restarted: a new zygote, a new worker
         assert next(iter(_zygotes.values())) is not zygote
-        assert call(worker, "parent") == first  # the same pid, in a new namespace
 
 
 def test_forked_grading_process_starts_its_own_zygote(launcher: PreloadedLauncher) -> None:
@@ -117,7 +137,66 @@ def test_forked_grading_process_starts_its_own_zygote(launcher: PreloadedLaunche
         assert call(worker, "add", 1, 1) == 2
 
 
-def test_a_worker_cannot_read_the_zygotes_memory(launcher: PreloadedLauncher) -> None:
-    """The zygote is not dumpable: its memory is out of reach of the (same uid) workers."""
+def test_a_worker_cannot_see_the_zygote(launcher: PreloadedLauncher) -> None:
+    """Its /proc shows itself alone (the zygote, not dumpable, would refuse its memory too)."""
     with Worker(PROGRAM, LIMITS, launcher) as worker:
-        assert call(worker, "zygote_memory") == "PermissionError"
+        found, listed = call(worker, "others_memory")
+    assert found == {}
+    assert set(listed) == {"self", "2", "cpuinfo", "meminfo", "stat", "loadavg", "uptime",
+                           "mounts"}
+
+
+def _zygote_pid(zygote: object) -> int:
+    """The preloaded Python process inside the sandbox: below bwrap and the sandbox's init."""
+    from grader.worker.sandbox import _children
+
+    pending = [zygote.proc.pid]
+    while pending:  # breadth first: the processes it forked have the same command line
+        pid = pending.pop(0)
+        with contextlib.suppress(OSError):  # one that has just ended
+            if not os.readlink(f"/proc/{pid}/exe").endswith("bwrap"):
+                return pid
+        pending += _children(pid)
+    raise AssertionError("no preloaded process found")
+
+
+def _within(seconds: float, action: Callable[[], object]) -> object:
+    """``action()``, or a failure if it has not returned after ``seconds`` (it may hang)."""
+    outcome: list = []
+    runner = threading.Thread(target=lambda: outcome.append(action()), daemon=True)
+    runner.start()
+    runner.join(seconds)
+    assert not runner.is_alive(), f"still waiting after {seconds} s"
+    assert outcome, "it failed (see the thread's exception above)"
+    return outcome[0]
+
+
+def test_a_zygote_that_stops_answering_is_replaced(launcher: PreloadedLauncher) -> None:
+    """Stopped while a worker runs: stopping that worker takes a bounded time, tears the whole
+    sandbox down, and the next worker comes from a new one."""
+    worker = Worker(PROGRAM, LIMITS, launcher)  # no `with`: its exit would wait as well
+    assert call(worker, "add", 1, 2) == 3
+    zygote = next(iter(_zygotes.values()))
+    os.kill(_zygote_pid(zygote), signal.SIGSTOP)
+    _within(60, worker.stop)
+    assert not zygote.alive
+    assert call(worker, "add", 2, 2) == 4
+    assert next(iter(_zygotes.values())) is not zygote
+    _within(60, worker.stop)
+
+
+def test_a_zygote_stopped_between_workers_is_replaced(launcher: PreloadedLauncher) -> None:
+    """Stopped with no worker: the next worker does not wait for its greeting in vain."""
+    with Worker(PROGRAM, LIMITS, launcher) as worker:
+        assert call(worker, "add", 1, 2) == 3
+    zygote = next(iter(_zygotes.values()))
+    os.kill(_zygote_pid(zygote), signal.SIGSTOP)
+
+    def next_student() -> object:
+        with Worker(PROGRAM, LIMITS, launcher) as other:
+            return call(other, "add", 5, 5)
+
+    started = time.monotonic()
+    assert _within(60, next_student) == 10
+    assert time.monotonic() - started < LIMITS.load_seconds  # not after a greeting's deadline
+    assert next(iter(_zygotes.values())) is not zygote

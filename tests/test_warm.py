@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -35,17 +36,32 @@ def stop_servers(runtime: Path) -> None:
     """SIGTERM, as a user would: the server stops its standby child, which stops its worker."""
     found = _servers(runtime)
     for pid in found:
-        if _parent(pid) not in found:
-            os.kill(pid, signal.SIGTERM)
+        parent = _parent(pid)
+        if parent is not None and parent not in found:
+            with contextlib.suppress(ProcessLookupError):  # it may end meanwhile
+                os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while _servers(runtime):
         assert time.monotonic() < deadline, "a warm process ignored SIGTERM"
         time.sleep(0.05)
 
 
-def _parent(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
+def _parent(pid: int) -> int | None:
+    """The parent of ``pid``, or None if it has ended since it was listed."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # FileNotFoundError, or ProcessLookupError while reading
+        return None
     return int(re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE).group(1))
+
+
+def test_parent_of_an_ended_process_is_none() -> None:
+    """The teardown lists the warm processes, then reads each one's parent: one may have ended
+    in between (its /proc entry is gone)."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    assert _parent(ended.pid) is None
+    assert _parent(os.getpid()) == os.getppid()
 
 
 def _servers(runtime: Path) -> list[int]:

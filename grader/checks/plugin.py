@@ -122,12 +122,21 @@ class GraderPlugin:
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         self.interrupted = excinfo.type is KeyboardInterrupt  # not pytest's own Interrupted
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """The submission's time budget: the load's deadline plus each check's share."""
+        if self.conn.worker is not None:
+            limits = self.conn.worker.limits
+            self.conn.time_budget = limits.load_seconds + sum(
+                budget_share(item, limits.call_seconds) for item in items)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         outcome = self._outcome(item)
         outcome.cases += 1
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
+        if self.conn.seconds_left() <= 0:  # fails at once: the worker is not asked
+            raise StudentFault("budget_exhausted", seconds=self.conn.time_budget)
         self.conn.call_seconds = check_markers(item)[3]
         self.conn.reply_bytes = reply_budget(item)
         tap = self.conn.worker.output if self.conn.worker else None
@@ -184,6 +193,16 @@ def check_markers(item: pytest.Item) -> tuple[str, float, str, float | None]:
     return (check_id, float(points.args[0]) if points and points.args else 0.0,
             str(hint.args[0]) if hint and hint.args else check_id,
             float(timeout.args[0]) if timeout and timeout.args else None)
+
+
+def budget_share(item: pytest.Item, call_seconds: float) -> float:
+    """Seconds a check (each case of a parametrized one) adds to the submission's time budget:
+    its closest ``budget`` marker, else its per-call deadline (``timeout``, else the default)."""
+    budget = item.get_closest_marker("budget")
+    if budget is not None and budget.args:
+        return float(budget.args[0])
+    timeout = check_markers(item)[3]
+    return timeout if timeout is not None else call_seconds
 
 
 def reply_budget(item: pytest.Item) -> int | None:

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +248,16 @@ class Launcher:
         filter each forked worker installs on itself (the zygote must be free to fork)."""
         return self, None
 
+    def scratch(self) -> tuple[tuple[str, ...], int]:
+        """The folders a worker can write to, private to it and in memory, and the size of each.
+
+        Their bytes count in the worker's memory: its address space is ``Limits.memory_bytes``
+        minus all of them. A launcher that has them gives each worker forked by a preloaded
+        process its own namespaces and fresh copies (see grader.worker.zygote). None here: an
+        unsandboxed worker writes where the host lets it.
+        """
+        return (), 0
+
     def environment(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -259,6 +269,7 @@ class Launcher:
 
 
 WORKDIR_PREFIX = "grader-worker-"
+STOP_SECONDS = 10.0
 _spares: list[Worker] = []
 
 
@@ -359,8 +370,12 @@ class Worker:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> dict:
-        """Start the process and load the submission; returns the load report."""
+    def start(self, seconds: float | None = None) -> dict:
+        """Start the process and load the submission; returns the load report.
+
+        ``seconds`` shortens the load's deadline (``Limits.load_seconds``): what is left of
+        the submission's time budget.
+        """
         self.stop()
         spare = _take_spare(self.launcher, self.limits)
         if spare is None:
@@ -371,16 +386,23 @@ class Worker:
         self._await_ready()
         self.starts += 1
         self.generation += 1
+        load_seconds = self.limits.load_seconds if seconds is None else min(
+            seconds, self.limits.load_seconds)
         self.load_report = self._exchange({"op": "load", "statements": self.statements}, [],
-                                          self.limits.load_seconds)
+                                          load_seconds)
         return self.load_report
+
+    def _process_limits(self) -> Limits:
+        """The limits the process sets on itself: its private folders count in its memory."""
+        folders, size = self.launcher.scratch()
+        return replace(self.limits, memory_bytes=self.limits.memory_bytes - len(folders) * size)
 
     def _launch(self) -> None:
         """Start the process (its greeting comes later): no student code is loaded yet."""
         spawn = getattr(self.launcher, "spawn", None)
         if spawn is not None:  # forked from a preloaded process (grader.worker.forking)
             try:
-                self._proc, parent, output = spawn(self.limits)
+                self._proc, parent, output = spawn(self._process_limits())
             except OSError as exc:
                 raise WorkerUnavailable(f"could not start the worker: {exc}") from exc
             self.output = OutputTap(output, self.limits.output_bytes)
@@ -392,7 +414,7 @@ class Worker:
         boot = (f"import sys; sys.path[:0] = {self.launcher.worker_paths()!r}; "
                 "from grader.worker.server import main; main()")
         argv = [sys.executable, "-I", "-S", "-c", boot, str(child.fileno()),
-                str(self.limits.message_bytes), json.dumps(asdict(self.limits))]
+                str(self.limits.message_bytes), json.dumps(asdict(self._process_limits()))]
         launch = self.launcher.prepare(argv, self._workdir)
         try:
             self._proc = _SPAWNER.popen(
@@ -430,10 +452,15 @@ class Worker:
                                 + (f"\n{tail}" if tail else ""))
 
     def stop(self) -> None:
-        """Kill the whole process group and forget it; safe to call at any time."""
+        """Kill the whole process group and forget it; safe to call at any time.
+
+        Never waits long: a process that is still there after ``STOP_SECONDS`` (it cannot be,
+        after SIGKILL, short of a kernel in trouble) is left to the system.
+        """
         if self._proc is not None:
             self.launcher.kill(self._proc)
-            self._proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=STOP_SECONDS)
             if self.output is not None:
                 self.output.join(1.0)
         if self._channel is not None:

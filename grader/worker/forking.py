@@ -5,6 +5,10 @@ starts a worker (same filesystem view, namespaces and environment, see ``for_zyg
 asks it for each worker. For :class:`~grader.worker.client.Worker` nothing changes: the
 forked worker greets, loads and answers as a started one, and its process is waited for and
 killed through :class:`ForkedProcess`.
+
+The zygote answers every request within ``ANSWER_SECONDS``. When it does not (no worker can
+stop it, but a stuck zygote must not stall a class), its whole sandbox is killed, the worker
+at hand fails, and the next worker comes from a new one.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import BinaryIO
 
 from grader.worker.client import _SPAWNER, WORKDIR_PREFIX, Launcher, Limits
 
+ANSWER_SECONDS = 10.0  # the zygote answers within milliseconds; later, it is stuck
+
 
 class ForkedProcess:
     """The part of ``subprocess.Popen`` a Worker uses, for a worker forked by a zygote."""
@@ -35,6 +41,7 @@ class ForkedProcess:
         self.pid = ident
         self.returncode: int | None = None
         self._zygote = zygote
+        self._forked = threading.Event()
         self._ended = threading.Event()
 
     def poll(self) -> int | None:
@@ -47,18 +54,31 @@ class ForkedProcess:
         return self.returncode
 
     def kill(self) -> None:
+        """Have the zygote kill the worker; if it does not say it did in time, it is stuck (a
+        worker cannot stop it, but who knows): tear its whole sandbox down."""
         if self.returncode is None:
             self._zygote.kill(self.pid)
+            if not self._ended.wait(ANSWER_SECONDS):
+                self._zygote.stop()
+
+    def forked(self) -> None:
+        self._forked.set()
+
+    def wait_forked(self, timeout: float) -> bool:
+        """Whether the zygote said it forked the worker in time (and the worker is there)."""
+        return self._forked.wait(timeout) and self.returncode is None
 
     def ended(self, code: int) -> None:
         self.returncode = code
+        self._forked.set()
         self._ended.set()
 
 
 class _Zygote:
     """One zygote process and the workers it forked; exits when the grader closes the socket."""
 
-    def __init__(self, launcher: Launcher, program: bytes | None) -> None:
+    def __init__(self, launcher: Launcher, program: bytes | None,
+                 scratch: tuple[tuple[str, ...], int]) -> None:
         self.owner = os.getpid()
         self.launcher = launcher
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
@@ -70,8 +90,9 @@ class _Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         boot = (f"import sys; sys.path[:0] = {launcher.worker_paths()!r}; "
                 "from grader.worker.zygote import main; main()")
-        argv = [sys.executable, "-I", "-S", "-c", boot, str(theirs.fileno()),
-                program.hex() if program else ""]
+        config = {"seccomp": program.hex() if program else "", "scratch": list(scratch[0]),
+                  "scratch_bytes": scratch[1]}
+        argv = [sys.executable, "-I", "-S", "-c", boot, str(theirs.fileno()), json.dumps(config)]
         launch = launcher.prepare(argv, self.workdir)
         try:
             self.proc = _SPAWNER.popen(
@@ -89,6 +110,7 @@ class _Zygote:
         threading.Thread(target=self._listen, daemon=True, name="grader-zygote").start()
 
     def spawn(self, limits: Limits) -> tuple[ForkedProcess, socket.socket, BinaryIO]:
+        """Ask for a worker; an OSError if the zygote has ended or does not answer in time."""
         parent, child = socket.socketpair()
         read_end, write_end = os.pipe()
         with self._lock:
@@ -100,7 +122,7 @@ class _Zygote:
                 if not self.alive:
                     raise ConnectionError("the preloaded process has ended")
                 socket.send_fds(self.control, [json.dumps(request).encode()],
-                                [child.fileno(), write_end])
+                                [child.fileno(), write_end], socket.MSG_DONTWAIT)
             except OSError:
                 del self.children[ident]
                 parent.close()
@@ -109,11 +131,17 @@ class _Zygote:
             finally:
                 child.close()
                 os.close(write_end)
+        if not proc.wait_forked(ANSWER_SECONDS):
+            parent.close()
+            os.close(read_end)
+            self.stop()  # stuck (or gone): its sandbox goes, and everything in it
+            raise ConnectionError("the preloaded process did not fork the worker")
         return proc, parent, os.fdopen(read_end, "rb", buffering=0)
 
     def kill(self, ident: int) -> None:
-        with contextlib.suppress(OSError):
-            self.control.send(json.dumps({"op": "kill", "id": ident}).encode())
+        with contextlib.suppress(OSError):  # a full socket: the zygote is stuck, see the caller
+            self.control.send(json.dumps({"op": "kill", "id": ident}).encode(),
+                              socket.MSG_DONTWAIT)
 
     def stop(self) -> None:
         if os.getpid() != self.owner:
@@ -133,16 +161,20 @@ class _Zygote:
                 break
             message = json.loads(data)
             with self._lock:
-                proc = self.children.pop(message["exited"], None)
-            if proc is not None:
-                proc.ended(int(message["code"]))
+                if "spawned" in message:
+                    proc = self.children.get(message["spawned"])
+                    if proc is not None:
+                        proc.forked()
+                elif (proc := self.children.pop(message["exited"], None)) is not None:
+                    proc.ended(int(message["code"]))
         with self._lock:
             self.alive = False
             orphans, self.children = list(self.children.values()), {}
-        for proc in orphans:  # the zygote died with them (a worker may have killed it)
+        for proc in orphans:  # the zygote died with them, or was given up
             proc.ended(-signal.SIGKILL)
         self.launcher.kill(self.proc)
-        self.proc.wait()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=ANSWER_SECONDS)
         self.control.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.ended.set()
@@ -175,6 +207,9 @@ class PreloadedLauncher(Launcher):
     def exit_code(self, code: int) -> int:
         return code  # the zygote reports the worker's own status
 
+    def scratch(self) -> tuple[tuple[str, ...], int]:
+        return self.inner.scratch()
+
     def kill(self, proc: subprocess.Popen | ForkedProcess) -> None:
         if isinstance(proc, ForkedProcess):
             proc.kill()
@@ -204,7 +239,7 @@ class PreloadedLauncher(Launcher):
             zygote = _zygotes.get(key)
             if zygote is None or not zygote.alive:
                 launcher, program = self.inner.for_zygote()
-                zygote = _zygotes[key] = _Zygote(launcher, program)
+                zygote = _zygotes[key] = _Zygote(launcher, program, self.inner.scratch())
                 atexit.register(zygote.stop)
             return zygote
 

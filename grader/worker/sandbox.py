@@ -6,7 +6,9 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
 
 - a filesystem of its own: an empty tmpfs root with read-only binds of only /usr (and the
   /bin, /lib* links or folders), the Python installation, the import paths the worker needs,
-  and the worker's work folder; a private, empty /tmp; its own /proc; a minimal /dev. What
+  and the worker's work folder; its own /proc; a minimal, read-only /dev. The only folders
+  it can write to are a private /tmp and /dev/shm, in memory, of ``SCRATCH_BYTES`` each
+  (counted in its memory limit, see ``Launcher.scratch``). What
   must stay secret (the course folder with ``solutions/``, hidden checks, the grader's cwd,
   other students' work, the output folder) is simply not mounted. When the grader package
   is installed in editable mode from inside the course repository, only the package folder
@@ -20,7 +22,10 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
   CLONE_THREAD; clone3 answers ENOSYS so that threads fall back to clone) and namespaces.
   This, not RLIMIT_NPROC, is what stops a fork bomb: RLIMIT_NPROC is ignored for processes
   whose real uid is root outside the namespace, which is the case when the grader runs as
-  root (CI), uid mapping or not;
+  root (CI), uid mapping or not. It also refuses what a process without capabilities has no
+  business doing (mounting, tracing other processes, keyrings, BPF, perf events,
+  userfaultfd, io_uring) and memory that RLIMIT_AS does not count (SysV IPC, POSIX message
+  queues, memfd);
 - a scrubbed environment (``--clearenv``, then only ``Launcher.environment()``); the bwrap
   arguments (host paths) travel through a pipe (``--args``), not through argv.
 
@@ -29,9 +34,10 @@ the fallbacks: :mod:`grader.worker.unprivileged`).
 
 ``grader grade`` and ``grader validate`` wrap the launcher in
 :class:`grader.worker.forking.PreloadedLauncher`: one sandbox per grading process holds a
-preloaded process that forks a worker per submission; each forked worker installs the same
-seccomp filter on itself before it greets, and what it leaves in /tmp or /dev/shm is removed
-before the next one starts (see :mod:`grader.worker.zygote`).
+preloaded process that forks a worker per submission; each forked worker gets user, PID, IPC
+and mount namespaces of its own inside that sandbox (fresh /tmp and /dev/shm, a /proc showing
+itself alone), drops its capabilities and installs the same seccomp filter before it greets
+(see :mod:`grader.worker.zygote`).
 """
 
 from __future__ import annotations
@@ -61,19 +67,45 @@ HOSTNAME = "sandbox"
 PROBE_SECONDS = 20.0
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache",)
+SCRATCH = ("/tmp", "/dev/shm")  # the only folders a worker can write to: private, in memory
+SCRATCH_BYTES = 64 * 1024**2    # the size of each; counted in the worker's memory limit
 
 
 class IsolationUnavailable(Exception):
     """``grader grade`` cannot isolate student code here and was not allowed to go without."""
 
 
-# -- seccomp: no new processes, no new namespaces ----------------------------------------------
+# -- seccomp: no new processes, no new namespaces, nothing a process without capabilities needs
 
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-_SYSCALLS = {
-    "x86_64": {"clone": 56, "fork": 57, "vfork": 58, "unshare": 272, "setns": 308,
-               "clone3": 435},
-    "aarch64": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435},
+_CLONE = {"x86_64": (56, 435), "aarch64": (220, 435)}  # clone, clone3
+# Refused with EPERM. New processes and namespaces; mounting, which a process could do again in
+# a user namespace of its own; reaching into other processes (ptrace and its relatives);
+# kernel interfaces no NumPy code uses (keyrings, BPF, perf events, userfaultfd, io_uring);
+# and memory that RLIMIT_AS does not count (SysV IPC, POSIX message queues, memfd).
+_REFUSED = {
+    "x86_64": {
+        "fork": 57, "vfork": 58, "unshare": 272, "setns": 308,
+        "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "open_tree": 428,
+        "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "mount_setattr": 442,
+        "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312,
+        "pidfd_getfd": 438,
+        "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
+        "userfaultfd": 323, "io_uring_setup": 425,
+        "shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240, "memfd_create": 319,
+    },
+    "aarch64": {
+        "unshare": 97, "setns": 268,
+        "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51, "open_tree": 428,
+        "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "mount_setattr": 442,
+        "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "kcmp": 272,
+        "pidfd_getfd": 438,
+        "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
+        "userfaultfd": 282, "io_uring_setup": 425,
+        "shmget": 194, "semget": 190, "msgget": 186, "mq_open": 180, "memfd_create": 279,
+    },
 }
 _LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW, _KILL_PROCESS, _ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
@@ -92,8 +124,7 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
     machine = machine or platform.machine()
     if machine not in _AUDIT_ARCH or sys.byteorder != "little":
         return None
-    nr = _SYSCALLS[machine]
-    deny = ["fork", "vfork", "unshare", "setns"]
+    clone, clone3 = _CLONE[machine]
     # (code, jump-if-true label, jump-if-false label, k); labels resolve to relative offsets
     prog: list[tuple[int, str | None, str | None, int]] = [
         (_LD_W_ABS, None, None, 4),                                   # seccomp_data.arch
@@ -102,8 +133,8 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
     ]
     if machine == "x86_64":
         prog.append((_JGE, "kill", None, _X32_BIT))
-    prog += [(_JEQ, "eperm", None, nr[name]) for name in deny if name in nr]
-    prog += [(_JEQ, "enosys", None, nr["clone3"]), (_JEQ, "clone", None, nr["clone"]),
+    prog += [(_JEQ, "eperm", None, number) for number in sorted(_REFUSED[machine].values())]
+    prog += [(_JEQ, "enosys", None, clone3), (_JEQ, "clone", None, clone),
              (_RET, None, None, _ALLOW)]
     labels = {"clone": len(prog)}
     prog += [(_LD_W_ABS, None, None, 16),                             # args[0], low 32 bits
@@ -115,6 +146,7 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
     out = bytearray()
     for index, (code, jt, jf, k) in enumerate(prog):
         jump = [labels[j] - index - 1 if j else 0 for j in (jt, jf)]
+        assert all(0 <= j < 256 for j in jump), "a jump of the filter is out of range"
         out += struct.pack("=HBBI", code, jump[0], jump[1], k)
     return bytes(out)
 
@@ -162,7 +194,8 @@ class BubblewrapLauncher(Launcher):
             "--unshare-cgroup-try", "--hostname", HOSTNAME,
             "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             *mounts,
-            "--ro-bind", str(workdir), inside, "--remount-ro", "/", "--chdir", inside,
+            "--ro-bind", str(workdir), inside, "--remount-ro", "/", "--remount-ro", "/dev",
+            "--chdir", inside,
             "--clearenv",
         ]
         for key, value in self.environment().items():
@@ -181,6 +214,9 @@ class BubblewrapLauncher(Launcher):
     def key(self) -> tuple:
         """The environment, the filesystem view (hidden folders included), the seccomp choice."""
         return (*super().key(), self.block_processes, tuple(self.layout()[0]))
+
+    def scratch(self) -> tuple[tuple[str, ...], int]:
+        return SCRATCH, SCRATCH_BYTES
 
     def for_zygote(self) -> tuple[Launcher, bytes | None]:
         """The same sandbox without the filter, which each forked worker installs itself."""
@@ -258,9 +294,11 @@ class BubblewrapLauncher(Launcher):
                 mounts.append((len(Path(name).parts), 0, ["--ro-bind", name, name]))
         # private /tmp and /dev/shm go first, by depth like the rest: a needed tree below
         # /tmp (a virtualenv in a checkout under /tmp) is then mounted on top of them
-        for kind, target in (("--proc", "/proc"), ("--dev", "/dev"), ("--tmpfs", "/tmp"),
-                             ("--tmpfs", "/dev/shm")):
+        for kind, target in (("--proc", "/proc"), ("--dev", "/dev")):
             mounts.append((len(Path(target).parts), -1, [kind, target]))
+        for target in SCRATCH:
+            mounts.append((len(Path(target).parts), -1,
+                           ["--size", str(SCRATCH_BYTES), "--tmpfs", target]))
         args: list[str] = []
         for _, _, margs in sorted(mounts, key=lambda m: (m[0], m[1])):
             args += margs

@@ -6,42 +6,83 @@ restarts after crashes), it starts this process once under the same launcher ins
 asks it for a worker per submission: ``fork()`` from here costs milliseconds.
 
 Each forked worker is as confined as a directly started one: its own session, only its own
-socket and output pipe open, the seccomp filter that refuses new processes installed before
-any student code runs (this process itself runs without it, so that it can fork), then the
-rlimits. What one worker could leave for the next is removed before the next starts: at most
-one worker runs at a time, and /tmp and /dev/shm are emptied between two. This process is
-not dumpable, so a worker (same uid) cannot read or write its memory.
+socket and output pipe open, the seccomp filter installed before any student code runs (this
+process itself runs without it, so that it can fork), then the rlimits. This process is not
+dumpable, so that no process of the same user can read or write its memory.
+
+In a sandbox that gives workers private folders (``Launcher.scratch``), the process forked for
+a worker (its *keeper*) first gives it namespaces of its own, nested in the sandbox's:
+
+- a user namespace (the same uid and gid, mapped onto themselves) that owns the others;
+- a PID namespace: the worker cannot name, so cannot signal, trace or renice, this process,
+  the sandbox's init, or any other worker. Its parent is outside (``getppid()`` is 0), and the
+  namespace's init, a fork that only waits, ignores every signal the worker may send;
+- an IPC namespace: SysV objects die with the worker;
+- a mount namespace with a fresh tmpfs of the allowed size on each private folder (trees the
+  sandbox mounted below one, such as a virtualenv under /tmp, are bound again), and a /proc
+  that shows the worker alone: bubblewrap's /proc lists this process too, and through it a
+  process of the same user could make it the out-of-memory killer's first victim or lower
+  its priority.
+
+The worker then drops every capability its user namespace gave it. Nothing is cleaned between
+two workers: each one's writable folders and IPC objects are gone with its namespaces.
 
 Protocol (SOCK_SEQPACKET, one JSON object per message): the grader sends ``{"op": "spawn",
 "id", "limits", "max_bytes"}`` with two descriptors (the worker's socket, the write end of its
-output pipe), or ``{"op": "kill", "id"}``; this process answers ``{"exited": id, "code"}``
-(negative: killed by that signal) when a worker ends.
+output pipe), or ``{"op": "kill", "id"}``; this process answers ``{"spawned": id}`` as soon as
+it has forked, and ``{"exited": id, "code"}`` (negative: killed by that signal) when a worker
+ends. The grader gives up on it (and on its sandbox) when an answer is late.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import json
 import os
+import re
 import select
-import shutil
 import signal
 import socket
+import stat
+import struct
 import sys
+import traceback
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
-SCRATCH = ("/tmp", "/dev/shm")
+PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x8000000, 0x10000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
+CAPABILITY_VERSION_3 = 0x20080522
+PROC_FILES = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime")  # about the machine
+EX_SOFTWARE = 70  # the worker could not be set up
+
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
 def _prctl(*args: object) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(*args) != 0:
-        raise OSError(ctypes.get_errno(), f"prctl{args[:2]} failed")
+    _check(_libc.prctl(*args), f"prctl{args[:2]}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int,
+           data: str | None = None) -> None:
+    def raw(text: str | None) -> bytes | None:
+        return None if text is None else os.fsencode(text)
+
+    _check(_libc.mount(raw(source), raw(target), raw(fstype), ctypes.c_ulong(flags), raw(data)),
+           f"mount {target}")
 
 
 def install_seccomp(program: bytes) -> None:
@@ -52,31 +93,39 @@ def install_seccomp(program: bytes) -> None:
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
 
 
-def _listing(folder: str) -> set[str]:
-    try:
-        return set(os.listdir(folder))
-    except OSError:
-        return set()
+def drop_capabilities() -> None:
+    """Drop every capability: effective, permitted, inheritable, ambient and bounding sets."""
+    for capability in itertools.count():
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # EINVAL: past the last capability of this kernel
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = struct.pack("=Ii", CAPABILITY_VERSION_3, 0)
+    _check(_libc.capset(header, bytes(24)), "capset")
 
 
-def _empty_scratch(baseline: dict[str, set[str]]) -> None:
-    """Remove what workers created in the scratch folders (never what the sandbox mounted)."""
-    for folder, mounted in baseline.items():
-        for name in _listing(folder) - mounted:
-            path = os.path.join(folder, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+def _unescape(field: str) -> str:
+    """A path as /proc/self/mountinfo writes it (space, tab, newline, backslash in octal)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
+
+
+def mounted_below(folders: tuple[str, ...]) -> list[str]:
+    """Mount points strictly inside ``folders`` (topmost only: binding one takes the rest)."""
+    with open("/proc/self/mountinfo") as f:
+        points = [_unescape(line.split()[4]) for line in f]
+    inside = [p for p in points for folder in folders if p.startswith(folder.rstrip("/") + "/")]
+    return sorted({p for p in inside
+                   if not any(p.startswith(q.rstrip("/") + "/") for q in inside)})
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, program: bytes | None) -> None:
+    def __init__(self, control: socket.socket, program: bytes | None,
+                 scratch: tuple[str, ...] = (), scratch_bytes: int = 0) -> None:
         self.control = control
         self.program = program
+        self.scratch = scratch
+        self.scratch_bytes = scratch_bytes
+        self.below = mounted_below(scratch)  # to bind again on each worker's fresh folders
         self.child: tuple[int, int] | None = None  # (pid, id)
-        self.baseline = {folder: _listing(folder) for folder in SCRATCH}
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(wake_write, False)
         signal.set_wakeup_fd(wake_write)
@@ -110,7 +159,6 @@ class Zygote:
             if pid == 0:
                 return
             ident, self.child = self.child[1], None
-            _empty_scratch(self.baseline)
             self._send({"exited": ident, "code": os.waitstatus_to_exitcode(status)})
 
     def _send(self, message: dict) -> None:
@@ -127,30 +175,134 @@ class Zygote:
             return
         pid = os.fork()
         if pid == 0:
-            status = 70  # EX_SOFTWARE: the worker could not be set up
+            status = EX_SOFTWARE
             try:
-                self._become_worker(request, *fds)
-                status = 0
+                self._leave_zygote()
+                os.dup2(fds[1], 2)  # why a worker could not be set up shows in its output
+                if self.scratch:
+                    status = self._keep(request, *fds)
+                else:
+                    self._become_worker(request, *fds)
+                    status = 0
+            except BaseException:
+                traceback.print_exc()
             finally:
                 os._exit(status)
         self.child = (pid, request["id"])
         for fd in fds:
             os.close(fd)
+        self._send({"spawned": request["id"]})
+
+    def _leave_zygote(self) -> None:
+        """In a child: this process's signal handling and control socket are not its own."""
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        self.control.close()
+
+    # -- a worker in namespaces of its own ---------------------------------------------------
+    def _keep(self, request: dict, channel_fd: int, output_fd: int) -> int:
+        """Be the worker's keeper: set up its namespaces, fork their init and the worker, wait
+        for the worker and end as it did. Killing the keeper ends the init, so the namespace."""
+        self._enter_namespaces()
+        lifeline, held = os.pipe()  # the init lives until the keeper closes (or loses) ``held``
+        init = os.fork()
+        if init == 0:
+            try:
+                self._be_init(lifeline)
+            finally:
+                os._exit(0)
+        os.close(lifeline)
+        worker = os.fork()
+        if worker == 0:
+            status = EX_SOFTWARE
+            try:
+                os.close(held)
+                self._become_worker(request, channel_fd, output_fd)
+                status = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        for fd in (channel_fd, output_fd):
+            os.close(fd)
+        _, status = os.waitpid(worker, 0)
+        os.close(held)
+        os.waitpid(init, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:  # end by the same signal, so that the grader reports it as such
+            with contextlib.suppress(OSError):  # SIGKILL has no handler to reset
+                signal.signal(-code, signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
+        return code if code >= 0 else 128 - code
+
+    def _enter_namespaces(self) -> None:
+        """New user, PID, IPC and mount namespaces; fresh private folders in the last one."""
+        uid, gid = os.getuid(), os.getgid()
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID),
+               "unshare")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        # held by descriptor, opened in this namespace (a bind takes mounts of its own only)
+        below = [(path, os.open(path, os.O_PATH)) for path in self.below]
+        for folder in self.scratch:
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+                   f"size={self.scratch_bytes},mode=755")
+        for path, fd in below:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o444))
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            os.close(fd)
+
+    @staticmethod
+    def _be_init(lifeline: int) -> None:
+        """PID 1 of the worker's namespace: holds nothing, ignores the worker, waits."""
+        os.closerange(0, lifeline)
+        os.closerange(lifeline + 1, os.sysconf("SC_OPEN_MAX"))
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap whatever ends up here
+        drop_capabilities()
+        while os.read(lifeline, 1):
+            pass
+
+    def _private_proc(self) -> None:
+        """Cover /proc with a read-only view of this process alone (``self`` and its own PID)
+        and a few files about the machine. Built aside in the fresh /tmp, then moved."""
+        outer = os.readlink("/proc/self")  # this process's PID where that /proc was mounted
+        stage = f"{self.scratch[0]}/.proc-{outer}"
+        os.mkdir(stage)
+        _mount("proc-view", stage, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=555")
+        for name in ("self", str(os.getpid())):
+            os.mkdir(f"{stage}/{name}")
+            _mount(f"/proc/{outer}", f"{stage}/{name}", None, MS_BIND)
+        for name in PROC_FILES:
+            if os.path.isfile(f"/proc/{name}"):
+                os.close(os.open(f"{stage}/{name}", os.O_CREAT | os.O_WRONLY, 0o444))
+                _mount(f"/proc/{name}", f"{stage}/{name}", None, MS_BIND)
+        os.symlink("self/mounts", f"{stage}/mounts")
+        _mount(None, stage, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _mount(stage, "/proc", None, MS_MOVE)
+        os.rmdir(stage)
 
     def _become_worker(self, request: dict, channel_fd: int, output_fd: int) -> None:
         from grader.worker import server
 
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        self.control.close()
         keep = {0, 1, 2, channel_fd}
         for fd in (int(name) for name in os.listdir("/proc/self/fd")):
             if fd not in keep:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+        if self.scratch:
+            self._private_proc()
+            drop_capabilities()
         if self.program is not None:
             install_seccomp(self.program)
         # the command line of a started worker: student code sees no difference
@@ -165,9 +317,10 @@ def main() -> None:
     from grader.worker import server  # noqa: F401
 
     control = socket.socket(fileno=int(sys.argv[1]))
-    program = bytes.fromhex(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
+    config = json.loads(sys.argv[2])
+    program = bytes.fromhex(config["seccomp"]) if config["seccomp"] else None
     _prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    Zygote(control, program).loop()
+    Zygote(control, program, tuple(config["scratch"]), int(config["scratch_bytes"])).loop()
 
 
 if __name__ == "__main__":
