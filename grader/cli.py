@@ -21,7 +21,6 @@ from grader.text import choose_lang
 
 if TYPE_CHECKING:
     from grader.output import OutputFolder
-    from grader.worker.client import Launcher
 
 
 @functools.cache
@@ -103,8 +102,10 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     from grader.load.program import UnreadableSubmission, read_program
     from grader.report.terminal import print_result
     from grader.text import message
-    from grader.worker.client import Limits, prestart
-    from grader.worker.sandbox import RlimitsOnlyLauncher
+    from grader.worker.launchers import RlimitsOnlyLauncher
+    from grader.worker.limits import Limits
+    from grader.worker.policy import confirmed, launcher_for
+    from grader.worker.worker import prestart
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -114,20 +115,23 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         err_console().print(f"[bold red]error:[/] no submission found at "
                             f"{path or ex.assignment_dir}")
         sys.exit(EXIT_NOT_FOUND)
+    limits = Limits()
+    launcher = launcher_for("check", hide=(found.root,))
+    prestart(launcher, limits)  # starts while the file is read and pytest is imported
     try:
         with opened(path, ex.name) as source:
-            read_program(source)
+            program = read_program(source)
     except UnreadableSubmission as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    launcher = check_launcher(found)
-    prestart(launcher, Limits())  # the worker starts while pytest is imported
+    from grader.grading import grade
+
+    launcher = confirmed(launcher, limits)  # that worker's greeting is the sandbox's probe
     if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
         note = message("no_sandbox_check", lang, reason=launcher.reason)
         err_console().print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
-    from grader.grading import grade
-
-    result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
+    result = grade(ex, path, hidden=False, lang=lang, limits=limits, launcher=launcher,
+                   program=program)
     print_result(result, ex.title(lang), console())
     if html_path:
         from grader.report.html import render_student_report
@@ -136,13 +140,6 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
                              encoding="utf-8")
         console().print(f"HTML report: {html_path}")
     sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
-
-
-def check_launcher(course: Course) -> Launcher:
-    """How ``check`` starts workers: sandboxed when possible, else with a warning."""
-    from grader.worker.sandbox import choose_launcher
-
-    return choose_launcher(require_isolation=False, allow_unsandboxed=True, hide=(course.root,))
 
 
 @main.command("grade")
@@ -180,17 +177,15 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.batch import grade_class, gradebook_csv
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
-    from grader.worker.forking import preloaded
-    from grader.worker.sandbox import IsolationUnavailable, choose_launcher
+    from grader.worker.policy import IsolationUnavailable, launcher_for
 
     lang = choose_lang(lang)
     found = _course(course)
     ex = _exercise(found, exercise)
     jobs = _entries(ex, submissions, id_pattern, one=one, name=student_name)
     try:
-        launcher = preloaded(choose_launcher(  # a worker per student: fork them
-            require_isolation=True, allow_unsandboxed=allow_unsandboxed,
-            hide=(found.root, out.resolve())))
+        launcher = launcher_for("grade", hide=(found.root, out.resolve()),
+                                allow_unsandboxed=allow_unsandboxed)
     except IsolationUnavailable as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
@@ -311,12 +306,11 @@ def _entries(ex: Exercise, submissions: Path, id_pattern: str | None, **options:
 def validate(exercises: tuple[str, ...], course: Path | None) -> None:
     """Prove the course: references full marks, stubs zero, variants lose what they should."""
     from grader.validate import validate as validate_exercise
-    from grader.worker.forking import preloaded
-    from grader.worker.sandbox import choose_launcher
+    from grader.worker.policy import launcher_for
 
     found = _course(course)
     names = exercises or tuple(found.names())
-    launcher = preloaded(choose_launcher(require_isolation=False, allow_unsandboxed=True))
+    launcher = launcher_for("validate")
     failed = 0
     for name in names:
         ex = _exercise(found, name)

@@ -13,7 +13,9 @@ from grader.load.locate import opened, student_id
 from grader.load.program import Program, UnreadableSubmission, read_program
 from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import message
-from grader.worker.client import Launcher, Limits, Worker
+from grader.worker.launchers import Launcher, RlimitsOnlyLauncher
+from grader.worker.limits import Limits
+from grader.worker.worker import Worker
 
 # Failures in which a check observed the student's values: only these can show the check's
 # hint. Any other cause lies upstream of the values (a missing name, an exception, a timeout,
@@ -26,16 +28,20 @@ EVENT_FAULTS = {"crashed", "timeout", "bad_reply", "object_lost"}
 
 def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "en",
           limits: Limits | None = None, launcher: Launcher | None = None,
-          student: str | None = None) -> SubmissionResult:
-    """Run the public (and hidden) checks of ``exercise`` on one submission entry."""
+          student: str | None = None, program: Program | None = None) -> SubmissionResult:
+    """Run the public (and hidden) checks of ``exercise`` on one submission entry.
+
+    ``program``: the entry's source, read already (``grader check`` reads it first, to stop on
+    a file it cannot read).
+    """
     started = time.perf_counter()
     result = SubmissionResult(exercise.name, student or student_id(entry), entry.name, lang=lang)
-    launcher = launcher or Launcher()
+    launcher = launcher or RlimitsOnlyLauncher()
     result.sandbox = launcher.mode
     try:
         with opened(entry, exercise.name) as source:
             result.source = source.name
-            program = read_program(source)
+            program = program if program is not None else read_program(source)
             conn = Connection(Worker(program.to_wire(), limits or Limits(), launcher), program)
             conn.start_early()
             _run(exercise, conn, hidden, lang, result)

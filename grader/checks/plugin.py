@@ -19,7 +19,7 @@ import pytest
 
 from grader.checks import fixtures
 from grader.checks.proxy import Connection, StudentFault
-from grader.worker.client import WorkerUnavailable
+from grader.worker.worker import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
@@ -37,7 +37,6 @@ class Outcome:
     points: float = 0.0
     hint_key: str = ""
     docstring: str = ""
-    cases: int = 0
     failure: BaseException | None = None
     failure_text: str = ""
     duration: float = 0.0
@@ -124,20 +123,19 @@ class GraderPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """The submission's time budget: the load's deadline plus each check's share."""
-        if self.conn.worker is not None:
-            limits = self.conn.worker.limits
-            self.conn.time_budget = limits.load_seconds + sum(
-                budget_share(item, limits.call_seconds) for item in items)
+        limits = self.conn.deadlines.limits
+        self.conn.deadlines.budget = limits.load_seconds + sum(
+            budget_share(item, limits.call_seconds) for item in items)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         outcome = self._outcome(item)
-        outcome.cases += 1
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
-        if self.conn.seconds_left() <= 0:  # fails at once: the worker is not asked
-            raise StudentFault("budget_exhausted", seconds=self.conn.time_budget)
-        self.conn.call_seconds = check_markers(item)[3]
+        deadlines = self.conn.deadlines
+        if deadlines.left() <= 0:  # fails at once: the worker is not asked
+            raise StudentFault("budget_exhausted", seconds=deadlines.budget)
+        deadlines.check_seconds = check_markers(item)[3]
         self.conn.reply_bytes = reply_budget(item)
         tap = self.conn.worker.output if self.conn.worker else None
         if tap is not None:
