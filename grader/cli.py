@@ -96,13 +96,6 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
 def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
           lang: str | None) -> None:
     """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
-    from rich.markup import escape
-
-    from grader.load.locate import opened
-    from grader.load.program import UnreadableSubmission, read_program
-    from grader.report.terminal import print_result
-    from grader.text import message
-    from grader.worker.launchers import RlimitsOnlyLauncher
     from grader.worker.limits import Limits
     from grader.worker.policy import confirmed, launcher_for
     from grader.worker.worker import prestart
@@ -117,7 +110,15 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         sys.exit(EXIT_NOT_FOUND)
     limits = Limits()
     launcher = launcher_for("check", hide=(found.root,))
-    prestart(launcher, limits)  # starts while the file is read and pytest is imported
+    prestart(launcher, limits)  # first: the worker boots while the rest is imported
+    from rich.markup import escape
+
+    from grader.load.locate import opened
+    from grader.load.program import UnreadableSubmission, read_program
+    from grader.report.terminal import print_result
+    from grader.text import message
+    from grader.worker.launchers import RlimitsOnlyLauncher
+
     try:
         with opened(path, ex.name) as source:
             program = read_program(source)

@@ -212,6 +212,49 @@ def test_strict_side_never_accepts_descriptors(pair: tuple[Channel, socket.socke
     assert channel.descriptors == [] and set(os.listdir("/proc/self/fd")) == before
 
 
+def test_descriptors_travel_with_a_frame_to_a_trusted_side() -> None:
+    """How the zygote gets a worker's socket and pipe, and the warm process a terminal."""
+    ours, theirs = socket.socketpair()
+    read_end, write_end = os.pipe()
+    with ours, theirs:
+        trusted = Channel(theirs, 1 << 20, trusted_peer=True)
+        Channel(ours, 1 << 20).send({"op": "spawn"}, [b"abc"], _soon(), [write_end])
+        os.close(write_end)
+        assert trusted.receive(_soon()) == ({"op": "spawn", "blobs": [3]}, [bytearray(b"abc")])
+        (received,) = trusted.take_descriptors()
+        os.write(received, b"through the descriptor")
+        os.close(received)
+        assert os.read(read_end, 100) == b"through the descriptor"
+    os.close(read_end)
+
+
+def test_one_thread_reads_while_another_writes_with_a_deadline() -> None:
+    """The zygote's socket: a listener waits for events with no deadline while requests go
+    out with one. A request's deadline must not reach the reader (a socket timeout would)."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        grader, zygote = Channel(ours, 1 << 20), Channel(theirs, 1 << 20, trusted_peer=True)
+        heard: list = []
+        listener = threading.Thread(target=lambda: heard.append(grader.receive()), daemon=True)
+        listener.start()
+        event = json.dumps({"exited": 1, "code": 0, "blobs": []}).encode()
+        theirs.sendall(frame(event)[:3])  # the listener has the start of an event
+        for ident in range(20):
+            grader.send({"op": "kill", "id": ident}, (), time.monotonic() + 0.01)
+            assert zygote.receive(_soon())[0]["id"] == ident
+        time.sleep(0.2)  # past every deadline the requests had
+        theirs.sendall(frame(event)[3:])
+        listener.join(5)
+    assert heard == [({"exited": 1, "code": 0, "blobs": []}, [])]
+
+
+def test_a_frame_not_sent_in_time_is_a_timeout(pair: tuple[Channel, socket.socket]) -> None:
+    channel, peer = pair
+    peer.sendall(struct.pack("!Q", 100) + b'{"blobs": []')  # a header cut short
+    with pytest.raises(TimeoutError):
+        channel.receive(time.monotonic() + 0.2)
+
+
 def _soon() -> float:
     return time.monotonic() + 5
 

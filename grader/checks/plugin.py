@@ -236,6 +236,9 @@ def pytest_args(paths: list[Path]) -> list[str]:
         "--continue-on-collection-errors",
         # these two call gc.collect() several times per session: 0.1 s per submission
         "-p", "no:unraisableexception", "-p", "no:threadexception",
+        # command-line features no check uses: a fifth of a short session's start-up
+        *(f"-pno:{name}" for name in ("doctest", "junitxml", "pastebin", "setuponly",
+                                      "setupplan", "faulthandler", "debugging")),
         "-c", str(Path(__file__).with_name("pytest.ini")),
         "--rootdir", os.path.commonpath([p.resolve() for p in paths]) if len(paths) > 1
         else str(paths[0].resolve().parent.parent),

@@ -74,6 +74,17 @@ def _converse(channel: Channel, argv: list[str]) -> int | None:
     return status if isinstance(status, int) else 1
 
 
+def exit_status(stop: SystemExit) -> int:
+    """The status a command that raised ``stop`` ends with, as Python's own exit gives it (a
+    message goes to stderr, with status 1)."""
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code
+    print(stop.code, file=sys.stderr)
+    return 1
+
+
 def start_warm_process(path: Path) -> None:
     """Start a warm process in the background, in its own session; errors go to a log."""
     import subprocess

@@ -31,7 +31,7 @@ import traceback
 from pathlib import Path
 
 from grader.warm import code_key, idle_seconds
-from grader.warm.handover import MAX_MESSAGE
+from grader.warm.handover import MAX_MESSAGE, exit_status
 from grader.worker.wire import Channel, ProtocolError
 
 POLL_SECONDS = 5.0
@@ -231,9 +231,7 @@ def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> int:
         main(args=argv, prog_name="grader")
         status = 0
     except SystemExit as stop:
-        status = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
-        if isinstance(stop.code, str):
-            print(stop.code, file=sys.stderr)
+        status = exit_status(stop)
     except BaseException:
         traceback.print_exc()
         status = 1

@@ -1,11 +1,12 @@
 """The worker process: runs the student's definitions and answers the grader's requests.
 
-This module is the only grader code that runs beside student code. It imports nothing but
-the standard library, NumPy, the wire format and its confinement, so it starts fast, and it
-never sees an expected value: requests carry inputs only. Everything it says back is distrusted
-(:mod:`grader.worker.worker` is the grader's side). Started as ``python -I -S`` by a launcher
-(its arguments: the socket's descriptor, the frame size cap, the limits as JSON), or forked by
-a zygote, it confines itself, sets its rlimits, greets, then answers until the socket closes.
+With the frames, the values and the confinement it imports (and nothing else but the standard
+library and NumPy, so that it starts fast), this is the only grader code that runs beside
+student code. It never sees an expected value: requests carry inputs only. Everything it says
+back is distrusted (:mod:`grader.worker.worker` is the grader's side). Started as ``python -I
+-S`` by a launcher (its arguments: the socket's descriptor, the frame size cap, the limits as
+JSON), or forked by a zygote, it confines itself, sets its rlimits, greets, then answers until
+the socket closes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from grader.worker.wire import Channel
 
 
 class Session:
+    """The student's module, and the objects of it the grader holds handles to."""
+
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"__name__": "submission", "__builtins__": builtins}
         self.objects: dict[int, Any] = {}

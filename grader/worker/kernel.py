@@ -25,7 +25,6 @@ from __future__ import annotations
 import ctypes
 import itertools
 import os
-import platform
 import struct
 import sys
 
@@ -73,7 +72,7 @@ _X32_BIT = 0x40000000
 
 def seccomp_program(machine: str | None = None) -> bytes | None:
     """The filter as classic BPF (what ``bwrap --seccomp`` reads), or None on an unknown CPU."""
-    machine = machine or platform.machine()
+    machine = machine or os.uname().machine
     if machine not in _AUDIT_ARCH or sys.byteorder != "little":
         return None
     clone, clone3 = _CLONE[machine]

@@ -31,7 +31,6 @@ import sys
 import sysconfig
 import tempfile
 import threading
-from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -226,9 +225,7 @@ def import_paths() -> list[str]:
 
     NumPy is found, not imported: ``grader check`` starts its worker before importing it.
     """
-    numpy = importlib.util.find_spec("numpy")
-    paths = [str(Path(grader.__file__).resolve().parent.parent),
-             str(Path(numpy.origin).resolve().parent.parent),
+    paths = [str(Path(grader.__file__).resolve().parent.parent), str(_numpy_home()),
              sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     return list(dict.fromkeys(paths))
 
@@ -237,8 +234,12 @@ def site_dirs() -> set[Path]:
     """The folders of installed packages and of the standard library, and NumPy's."""
     paths = sysconfig.get_paths()
     dirs = {Path(paths[key]).resolve() for key in ("purelib", "platlib", "stdlib", "platstdlib")}
-    numpy = importlib.util.find_spec("numpy")
-    return dirs | {Path(numpy.origin).resolve().parent.parent}
+    return dirs | {_numpy_home()}
+
+
+def _numpy_home() -> Path:
+    """The folder NumPy is installed in (found, not imported)."""
+    return Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent
 
 
 def new_workdir() -> Path:
@@ -302,18 +303,21 @@ class _Spawner:
                                  name="grader-spawner").start()
                 self._pid = os.getpid()
             jobs = self._queue
-        done: Future = Future()
-        jobs.put((done, args, kwargs))
-        return done.result()
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        jobs.put((reply, args, kwargs))
+        started, value = reply.get()
+        if not started:
+            raise value
+        return value
 
     @staticmethod
     def _serve(jobs: queue.SimpleQueue) -> None:
         while True:
-            done, args, kwargs = jobs.get()
+            reply, args, kwargs = jobs.get()
             try:
-                done.set_result(subprocess.Popen(*args, **kwargs))
+                reply.put((True, subprocess.Popen(*args, **kwargs)))
             except BaseException as exc:  # handed to the caller
-                done.set_exception(exc)
+                reply.put((False, exc))
 
 
 _SPAWNER = _Spawner()

@@ -17,6 +17,9 @@ checks, never trusted.
    process and everything it started; the next request starts a fresh worker, whose
    :attr:`Worker.generation` tells objects of the old one as lost.
 6. **Stop.** Killed, reaped, its folder removed; spares nobody took are stopped at exit.
+
+Values, and with them NumPy, are imported with the first request, not with this module:
+``grader check`` starts its worker first, so that the worker boots while the grader imports.
 """
 
 from __future__ import annotations
@@ -29,19 +32,14 @@ import signal
 import subprocess
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.worker.launchers import Launcher, RlimitsOnlyLauncher, WorkerProcess
 from grader.worker.limits import Deadlines, Limits
-from grader.worker.values import (
-    FunctionSource,
-    SharedBuffers,
-    checked_error,
-    checked_load_report,
-    decode,
-    encode,
-)
 from grader.worker.wire import Channel, ProtocolError
+
+if TYPE_CHECKING:
+    from grader.worker.values import SharedBuffers
 
 VALUE_FIELDS = ("target", "args", "kwargs", "value", "key")  # request fields that hold values
 
@@ -169,9 +167,7 @@ class Worker:
 
     def start(self) -> dict:
         """Start the process and load the submission; returns the load report."""
-        seconds, cut = self.deadlines.next_request(loading=True)
-        if seconds <= 0:
-            raise BudgetSpent(self.deadlines.budget)
+        seconds, cut = self._time_for(loading=True)
         self.stop()
         spare = _take_spare(self.launcher, self.limits)
         if spare is None:
@@ -244,29 +240,37 @@ class Worker:
         held values to those values as the grader reads them back from that memory once the
         worker has answered, whatever the worker says (what a call did to its arguments).
         """
+        from grader.worker import values  # NumPy (see the module docstring)
+
         if not self.alive:
             self.start()
-        seconds, cut = self.deadlines.next_request(loading=False)
-        if seconds <= 0:
-            raise BudgetSpent(self.deadlines.budget)
+        seconds, cut = self._time_for(loading=False)
         tree_fields = {}
         blobs: list[bytes] = []
         for key, value in fields.items():
             if key in VALUE_FIELDS:
-                value, _ = encode(value, blobs=blobs)
+                value, _ = values.encode(value, blobs=blobs)
             tree_fields[key] = value
         request = {"op": op, **tree_fields}
         if not share_arrays:
             return self._exchange(request, blobs, seconds, cut, reply_bytes)
-        shared = SharedBuffers(blobs)
+        shared = values.SharedBuffers(blobs)
         try:
             value = self._exchange({**request, "shared": shared.sizes}, [], seconds, cut,
                                    reply_bytes, shared)
             now = shared.read()
         finally:
             shared.close()
-        return value, {key: decode(tree_fields[key], now, build_function=FunctionSource)
+        return value, {key: values.decode(tree_fields[key], now,
+                                          build_function=values.FunctionSource)
                        for key in fields if key in VALUE_FIELDS}
+
+    def _time_for(self, loading: bool) -> tuple[float, bool]:
+        """Seconds the next request may take, and whether the time budget cut them short."""
+        seconds, cut = self.deadlines.next_request(loading)
+        if seconds <= 0:
+            raise BudgetSpent(self.deadlines.budget)
+        return seconds, cut
 
     def _exchange(self, request: dict, blobs: list[bytes], seconds: float, cut: bool,
                   reply_bytes: int | None = None, shared: SharedBuffers | None = None) -> Any:
@@ -294,17 +298,19 @@ class Worker:
 
     @staticmethod
     def _answer(request: dict, request_id: int, reply: dict, blobs: list[bytearray]) -> Any:
+        from grader.worker import values
+
         if type(reply.get("id")) is not int or reply["id"] != request_id:
             raise ProtocolError("a reply to another request")
         if set(reply) == {"id", "blobs", "error"}:
-            error = checked_error(reply["error"])
+            error = values.checked_error(reply["error"])
             raise StudentError(error["type"], error["message"], error["traceback"],
                                error.get("names"))
         if set(reply) != {"id", "blobs", "ok"}:
             raise ProtocolError("malformed reply")
-        value = decode(reply["ok"], blobs)
+        value = values.decode(reply["ok"], blobs)
         if request["op"] == "load":
-            return checked_load_report(value, request["statements"])
+            return values.checked_load_report(value, request["statements"])
         return value
 
     def _died(self) -> WorkerDied:

@@ -1,4 +1,4 @@
-"""A preloaded process that forks workers: NumPy and the worker imported once per sandbox.
+"""The zygote: a process preloaded in the sandbox that forks workers, NumPy imported once.
 
 Starting a worker costs a sandbox, an interpreter and ``import numpy`` (about 0.1 s of CPU),
 more than grading a short submission itself. When a grader starts many workers (a class,
