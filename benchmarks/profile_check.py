@@ -25,12 +25,10 @@ pytest rewrites the checks) anew; ``--cached-bytecode`` unsets it, as on a stude
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -54,7 +52,7 @@ WRAP = {
     "grader.cli": [],
     "grader.worker.policy": ["launcher_for", "confirmed"],
     "grader.worker.worker": ["prestart", "Worker.start"],
-    "grader.load.program": ["read_program"],
+    "grader.load.program": ["start_reading"],
     "grader.grading": ["grade", "run_pytest"],
     "grader.report.terminal": ["print_result"],
 }
@@ -64,9 +62,10 @@ def wrapped(name, func):
     def wrapper(*args, **kwargs):
         begin = time.time()
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
         finally:
             SPANS.append((name, begin, time.time()))
+        return wrapped(name + "()", result) if name == "start_reading" else result
     return wrapper
 
 class Wrapper(importlib.abc.MetaPathFinder):
@@ -110,9 +109,11 @@ TIMELINE = (
     ("arguments, the course, the exercise; the worker package", "begin launcher_for"),
     ("choose the launcher (bubblewrap where installed, not probed)", "end launcher_for"),
     ("start the worker: bwrap spawned, it boots on the other core", "end prestart"),
-    ("import the loader and the table (NumPy, rich)", "begin read_program"),
-    ("read the submission (in a parsing child)", "end read_program"),
-    ("import pytest and the engine that runs checks (grader.grading)", "begin confirmed"),
+    ("import the loader (NumPy)", "begin start_reading"),
+    ("start reading the submission: a parsing child forked", "end start_reading"),
+    ("import pytest, the engine that runs checks, the table (rich)", "begin start_reading()"),
+    ("wait for the parsing child's answer", "end start_reading()"),
+    ("import the texts of a note", "begin confirmed"),
     ("wait for the worker's greeting (the sandbox's probe)", "end confirmed"),
     ("grade: the connection; the load request sent in the background", "begin run_pytest"),
     ("pytest: collect, run the checks (the first waits for the load), tear down",
@@ -147,25 +148,13 @@ def wall(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return time.perf_counter() - started
 
 
-def stop_warm_processes(runtime: Path) -> None:
-    """SIGTERM the warm processes serving sockets in ``runtime`` (and wait for them)."""
-    def serving() -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"grader.warm.process" in cmdline and os.fsencode(runtime) in cmdline:
-                found.append(int(entry.name))
-        return found
-
-    deadline = time.monotonic() + 10
-    while (pids := serving()) and time.monotonic() < deadline:
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        time.sleep(0.05)
+def wait_for_warm_process(runtime: Path, seconds: float = 60) -> None:
+    """Wait until the warm process started on ``runtime`` listens, then until it has exited
+    (idle: see GRADER_SERVER_IDLE), so that it takes no core from the next run."""
+    deadline = time.monotonic() + seconds
+    for present in (True, False):
+        while bool(list(runtime.glob("*.sock"))) != present and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def run_whole(exercise: str, path: Path, runs: int) -> float:
@@ -177,7 +166,7 @@ def run_whole(exercise: str, path: Path, runs: int) -> float:
     cold = {**base, "GRADER_SERVER": "0"}
     runtime = Path(tempfile.mkdtemp(prefix="gp-", dir="/tmp"))
     warm = {**base, "GRADER_SERVER": "1", "GRADER_RUNTIME_DIR": str(runtime),
-            "GRADER_SERVER_IDLE": "120"}
+            "GRADER_SERVER_IDLE": "10"}
     commands = {
         "floor: `python -c \"import numpy\"`": ([python, "-c", "import numpy"], base),
         "bound: `python -c \"import numpy, pytest\"`": ([python, "-c", "import numpy, pytest"],
@@ -189,24 +178,24 @@ def run_whole(exercise: str, path: Path, runs: int) -> float:
         "warm (the warm process answers)": (grader, warm),
     }
     times: dict[str, list[float]] = {label: [] for label in commands}
-    wall(grader, warm)  # starts the warm process
+    for argv, env in commands.values():  # warm-up: file caches, bytecode; the warm process
+        wall(argv, env or cold)
     deadline = time.monotonic() + 60
     while not list(runtime.glob("*.sock")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for argv, env in commands.values():  # warm-up: file caches, bytecode
-        wall(argv, env or cold)
+        time.sleep(0.05)
     try:
         for _ in range(runs):
             for label, (argv, env) in commands.items():
                 if env is None:  # auto mode, in a runtime folder of its own each time
                     first = Path(tempfile.mkdtemp(prefix="gf-", dir="/tmp"))
-                    times[label].append(wall(argv, {**base, "GRADER_RUNTIME_DIR": str(first)}))
-                    stop_warm_processes(first)
+                    times[label].append(wall(argv, {**base, "GRADER_RUNTIME_DIR": str(first),
+                                                    "GRADER_SERVER_IDLE": "0.5"}))
+                    wait_for_warm_process(first)
                     shutil.rmtree(first, ignore_errors=True)
                 else:
                     times[label].append(wall(argv, env))
     finally:
-        stop_warm_processes(runtime)
+        wait_for_warm_process(runtime)
         shutil.rmtree(runtime, ignore_errors=True)
     floor = median(times[next(iter(commands))])
     print(f"## `grader check {exercise}` against the floor, median of {runs} runs\n")

@@ -111,21 +111,21 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     limits = Limits()
     launcher = launcher_for("check", hide=(found.root,))
     prestart(launcher, limits)  # first: the worker boots while the rest is imported
-    from rich.markup import escape
-
     from grader.load.locate import opened
-    from grader.load.program import UnreadableSubmission, read_program
-    from grader.report.terminal import print_result
-    from grader.text import message
-    from grader.worker.launchers import RlimitsOnlyLauncher
+    from grader.load.program import UnreadableSubmission, start_reading
 
     try:
         with opened(path, ex.name) as source:
-            program = read_program(source)
+            reading = start_reading(source)  # in a child, while pytest is imported here
+            from grader.grading import grade
+            from grader.report.terminal import print_result
+
+            program = reading()
     except UnreadableSubmission as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    from grader.grading import grade
+    from grader.text import message
+    from grader.worker.launchers import RlimitsOnlyLauncher
 
     launcher = confirmed(launcher, limits)  # that worker's greeting is the sandbox's probe
     if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal

@@ -40,15 +40,19 @@ HANDOVER_SECONDS = 5.0  # for a client to send its command
 
 def preload() -> None:
     """Import and initialise what a ``check`` command uses, as far as no terminal is involved."""
-    import nbformat  # noqa: F401  (students hand in notebooks)
+    import nbformat
 
     import grader.grading
     import grader.report.terminal
     import grader.worker.policy
     from grader.checks.plugin import run_pytest
+    from grader.load.program import read_program
 
     assert grader.grading.grade and grader.worker.policy.launcher_for  # pytest, NumPy, checks
     with tempfile.TemporaryDirectory() as empty:
+        notebook = Path(empty) / "empty.ipynb"  # students hand in notebooks
+        notebook.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+        read_program(notebook)  # nbformat's schema validator, built here once
         run_pytest([Path(empty)], object(), "--collect-only")  # pytest's lazy imports
 
 
@@ -193,14 +197,15 @@ def _standby(channel: socket.socket, hint: dict | None) -> int:
 
 
 def _prepare_worker(hint: dict) -> None:
-    """Start the worker the command ``hint`` would have started, in its folder."""
+    """Start the worker the command ``hint`` would have started, in its folder, and wait for
+    its greeting (the command's probe of the sandbox) while no one waits for the command."""
     from grader.course import Course
     from grader.worker.limits import Limits
     from grader.worker.policy import launcher_for
-    from grader.worker.worker import prestart
+    from grader.worker.worker import start_problem
 
     _take_environment(hint)
-    prestart(launcher_for("check", hide=(Course.find().root,)), Limits())
+    start_problem(launcher_for("check", hide=(Course.find().root,)), Limits())
 
 
 def _take_environment(request: dict) -> None:
