@@ -158,52 +158,64 @@ def wait_for_warm_process(runtime: Path, seconds: float = 60) -> None:
 
 
 def run_whole(exercise: str, path: Path, runs: int) -> float:
-    """Whole commands against the floor; returns the floor."""
+    """Whole commands against the floor, interleaved; returns the floor.
+
+    The first check of the day is timed apart, with the floor again: the warm process it starts
+    must be gone before anything else is timed.
+    """
     python = sys.executable
     grader = [str(Path(python).with_name("grader")) if Path(python).with_name("grader").exists()
               else "grader", "check", exercise, str(path)]
     base = {k: v for k, v in os.environ.items() if k not in ("GRADER_SERVER", "CI")}
-    cold = {**base, "GRADER_SERVER": "0"}
+    floor = ([python, "-c", "import numpy"], base)
     runtime = Path(tempfile.mkdtemp(prefix="gp-", dir="/tmp"))
     warm = {**base, "GRADER_SERVER": "1", "GRADER_RUNTIME_DIR": str(runtime),
             "GRADER_SERVER_IDLE": "10"}
-    commands = {
-        "floor: `python -c \"import numpy\"`": ([python, "-c", "import numpy"], base),
-        "bound: `python -c \"import numpy, pytest\"`": ([python, "-c", "import numpy, pytest"],
-                                                        base),
-        "interpreter start: `python -c pass`": ([python, "-c", "pass"], base),
-        f"`grader check {exercise} {path.name}`, cold (`GRADER_SERVER=0`)": (grader, cold),
-        "the first check of the day (no warm process yet: starts one after answering)":
-            (grader, None),
-        "warm (the warm process answers)": (grader, warm),
-    }
-    times: dict[str, list[float]] = {label: [] for label in commands}
-    for argv, env in commands.values():  # warm-up: file caches, bytecode; the warm process
-        wall(argv, env or cold)
-    deadline = time.monotonic() + 60
-    while not list(runtime.glob("*.sock")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wall(grader, warm)  # starts the warm process
     try:
-        for _ in range(runs):
-            for label, (argv, env) in commands.items():
-                if env is None:  # auto mode, in a runtime folder of its own each time
-                    first = Path(tempfile.mkdtemp(prefix="gf-", dir="/tmp"))
-                    times[label].append(wall(argv, {**base, "GRADER_RUNTIME_DIR": str(first),
-                                                    "GRADER_SERVER_IDLE": "0.5"}))
-                    wait_for_warm_process(first)
-                    shutil.rmtree(first, ignore_errors=True)
-                else:
-                    times[label].append(wall(argv, env))
+        first = _timed({
+            "floor: `python -c \"import numpy\"`": floor,
+            "bound: `python -c \"import numpy, pytest\"`": (
+                [python, "-c", "import numpy, pytest"], base),
+            "interpreter start: `python -c pass`": ([python, "-c", "pass"], base),
+            f"`grader check {exercise} {path.name}`, cold (`GRADER_SERVER=0`)": (
+                grader, {**base, "GRADER_SERVER": "0"}),
+            "warm (the warm process answers)": (grader, warm),
+        }, runs)
     finally:
         wait_for_warm_process(runtime)
         shutil.rmtree(runtime, ignore_errors=True)
-    floor = median(times[next(iter(commands))])
+    day = _timed({"floor, again": floor,
+                  "the first check of the day (no warm process yet: it starts one as it ends)":
+                  (grader, None)}, runs, {**base, "GRADER_SERVER_IDLE": "0.5"})
     print(f"## `grader check {exercise}` against the floor, median of {runs} runs\n")
     print("| command | seconds | x floor |\n| --- | --- | --- |")
-    for label, values in times.items():
-        print(f"| {label} | {median(values):.3f} | {median(values) / floor:.2f}x |")
+    for times in (first, day):
+        floor_s = median(next(iter(times.values())))
+        for label, values in times.items():
+            print(f"| {label} | {median(values):.3f} | {median(values) / floor_s:.2f}x |")
     print()
-    return floor
+    return median(next(iter(first.values())))
+
+
+def _timed(commands: dict[str, tuple[list[str], dict[str, str] | None]], runs: int,
+           first_of_day: dict[str, str] | None = None) -> dict[str, list[float]]:
+    """Each command ``runs`` times, interleaved, after one run not counted. An environment of
+    None is a first check of the day: ``first_of_day`` in a runtime folder of its own."""
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for round_ in range(runs + 1):
+        for label, (argv, env) in commands.items():
+            if env is None:
+                folder = Path(tempfile.mkdtemp(prefix="gf-", dir="/tmp"))
+                seconds = wall(argv, {**first_of_day, "GRADER_RUNTIME_DIR": str(folder)})
+                wait_for_warm_process(folder)
+                shutil.rmtree(folder, ignore_errors=True)
+                time.sleep(0.5)  # its standby child and that child's worker end after it
+            else:
+                seconds = wall(argv, env)
+            if round_:
+                times[label].append(seconds)
+    return times
 
 
 def run_items(exercise: str, path: Path, runs: int, floor: float) -> None:
