@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 
 import grader
+from grader.data.mnist import PACKAGED_DIR
 from grader.worker.client import Launch, Launcher, import_paths
 
 SANDBOX_UID = 65534
@@ -303,6 +304,11 @@ class BubblewrapLauncher(Launcher):
         for _, _, margs in sorted(mounts, key=lambda m: (m[0], m[1])):
             args += margs
         args += grader_bind
+        # the data the checks grade with (the test labels of the packaged MNIST) stays out
+        # of reach, under an empty read-only cover that no worker can leave files in
+        inside = Path(f"{GRADER_ROOT}/{package.name}") if grader_bind else package
+        data = str(inside / PACKAGED_DIR.resolve().relative_to(package))
+        args += ["--tmpfs", data, "--remount-ro", data]
         return args, list(dict.fromkeys(inner_paths)), str(executable)
 
 
