@@ -284,7 +284,9 @@ class BubblewrapLauncher(Launcher):
             # and one outside every mounted tree is not there anyway
             if (any(_inside(secret, k) and secret != k for k in kept)
                     and not any(_inside(n, secret) for n in needed)):
-                mounts.append((len(secret.parts), 1, ["--tmpfs", str(secret)]))
+                # read-only: workers forked from one preloaded process share this tmpfs
+                mounts.append((len(secret.parts), 1,
+                               ["--tmpfs", str(secret), "--remount-ro", str(secret)]))
         for link in SYSTEM_LINKS:
             if os.path.islink(link):
                 mounts.append((1, 0, ["--symlink", os.readlink(link), link]))
