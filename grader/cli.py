@@ -1,5 +1,5 @@
-"""Command line: one verb per user job (list, check, grade, similarity, validate, release,
-export, data)."""
+"""Command line: one verb per user job (list, check, grade, similarity, validate, new, stub,
+release, export, data)."""
 
 from __future__ import annotations
 
@@ -322,21 +322,71 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
         ex = _exercise(found, name)
         for verdict in validate_exercise(ex, launcher=launcher):
             mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
-            console().print(f"{mark} {name}: {verdict.subject}"
-                            + (f"\n       {verdict.detail}" if verdict.detail else ""))
+            console().print(f"{mark} {name}: {escape(verdict.subject)}"
+                            + (f"\n       {escape(verdict.detail)}" if verdict.detail else ""))
             failed += not verdict.ok
     console().print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
     sys.exit(EXIT_OK if not failed else EXIT_FAILED)
 
 
+@main.command("new")
+@click.argument("exercise")
+@course_option
+def new_exercise(exercise: str, course: Path | None) -> None:
+    """Scaffold an exercise's two folders: an example that `grader validate` accepts as it is."""
+    from grader.authoring.scaffold import ScaffoldError, new_exercise
+
+    if course is None:
+        try:
+            course = Course.find().root
+        except CourseError:
+            course = Path.cwd()  # a new course starts here
+    try:
+        written = new_exercise(course.resolve(), exercise)
+    except ScaffoldError as exc:
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(EXIT_FAILED)
+    console().print(f"{len(written)} files in {course / 'assignments' / exercise} and "
+                    f"{course / 'solutions' / exercise}; edit them (docs/writing-checks.md), "
+                    f"then `grader stub {exercise}` and `grader validate {exercise}`")
+
+
+@main.command("stub")
+@click.argument("exercise")
+@click.option("--py", "script", is_flag=True,
+              help="Also write EXERCISE.py: the stub as a script with `# %%` cells.")
+@course_option
+def write_stub(exercise: str, script: bool, course: Path | None) -> None:
+    """Write the student stub from the annotated reference (solutions/EXERCISE/solution.py)."""
+    from grader.authoring.source import SourceError
+    from grader.authoring.stub import write_stubs
+
+    ex = _exercise(_course(course), exercise)
+    try:
+        written = write_stubs(ex, script=script)
+    except SourceError as exc:
+        err_console().print(f"[bold red]error:[/] {ex.name}/solution.py {escape(str(exc))}")
+        sys.exit(EXIT_FAILED)
+    for path in written:
+        console().print(f"wrote {path}")
+
+
 @main.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--solution", "solutions", multiple=True, metavar="EXERCISE",
+              help="Also publish the reference of EXERCISE (after its deadline), without the "
+                   "annotations; repeat for several.")
 @course_option
-def release(out: Path, course: Path | None) -> None:
+def release(out: Path, solutions: tuple[str, ...], course: Path | None) -> None:
     """Write the student bundle: assignments and public checks, nothing from solutions/."""
-    from grader.release import write_release
+    from grader.release import ReleaseError, write_release
 
-    written = write_release(_course(course), out)
+    try:
+        written = write_release(_course(course), out, solutions)
+    except ReleaseError as exc:
+        err_console().print(f"[bold red]error:[/] nothing was written:\n{escape(str(exc))}",
+                            highlight=False)
+        sys.exit(EXIT_FAILED)
     console().print(f"student bundle with {written} files in {out}")
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from grader.text import pick, read_toml
 
+STUB_SUFFIXES = (".ipynb", ".py")  # a notebook and/or a script, in the order check prefers
+
 
 class CourseError(Exception):
     """The course or exercise asked for is not there."""
@@ -47,11 +49,17 @@ class Exercise:
 
     @property
     def stub(self) -> Path | None:
-        for suffix in (".ipynb", ".py"):
-            path = self.assignment_dir / f"{self.name}{suffix}"
-            if path.is_file():
-                return path
-        return None
+        """The stub ``grader check`` reads by default: the notebook, else the script."""
+        return next(iter(self.stubs), None)
+
+    @property
+    def stubs(self) -> list[Path]:
+        """The stub files students get, the notebook first."""
+        return [path for suffix in STUB_SUFFIXES if (path := self.stub_file(suffix)).is_file()]
+
+    def stub_file(self, suffix: str) -> Path:
+        """Where the stub in the format of ``suffix`` (.ipynb or .py) goes."""
+        return self.assignment_dir / f"{self.name}{suffix}"
 
     @property
     def reference(self) -> Path | None:

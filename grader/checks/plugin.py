@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grader.checks import fixtures
-from grader.checks.proxy import Connection, StudentFault
+from grader.checks.proxy import Connection, LocalObject, StudentFault
 from grader.worker.client import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -64,8 +64,9 @@ class GraderPlugin:
         config.stash[fixtures.CONNECTION] = self.conn
 
     @pytest.fixture
-    def ref(self, request: pytest.FixtureRequest) -> ModuleType:
-        """The reference solution (hidden checks only), imported in the grader."""
+    def ref(self, request: pytest.FixtureRequest) -> LocalObject:
+        """The reference solution (hidden checks only), imported in the grader and seen as
+        ``sub`` sees student code (copies in and out)."""
         if not self.is_hidden(Path(request.node.path)):
             raise GraderFault("public checks must not use the reference solution")
         if self.reference is None:
@@ -75,7 +76,7 @@ class GraderPlugin:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             self._reference_module = module
-        return self._reference_module
+        return LocalObject(self._reference_module)
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
