@@ -308,8 +308,9 @@ def train(network, x_train, t_train, iters_num, batch_size=100, learning_rate=0.
 # ## Try it on MNIST
 #
 # `grader.data.mnist.load_mnist()` gives MNIST as arrays. It uses the standard MNIST files if you
-# downloaded them once with `grader data download mnist`, and otherwise a real 5,000-digit subset
-# that comes with the course's install (`mnist-5k`). (This cell is not graded.)
+# downloaded them once with `grader data download mnist`, and otherwise the 10,000 real digits
+# that come with the grader, split 8,000 for training and 2,000 for testing (`mnist-t10k`).
+# (This cell is not graded.)
 
 # %% [stub]
 # # from grader.data.mnist import load_mnist
