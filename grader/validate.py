@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.course import Exercise
 from grader.grading import grade
-from grader.results import PASSED, SubmissionResult
+from grader.results import PASSED, CheckResult, SubmissionResult
 from grader.text import LANGUAGES, read_toml
 
 
@@ -72,10 +72,9 @@ def check_reference(exercise: Exercise, **options: object) -> Verdict:
     if exercise.reference is None:
         return Verdict(exercise.name, "reference", False, "no solutions/<ex>/solution.py")
     result = grade(exercise, exercise.reference, **options)
-    wrong = [f"{c.id} ({c.status}: {c.message or c.hint_key})" for c in result.checks
-             if c.status != PASSED]
+    wrong = [f"{c.id} ({c.status}): {failure(c)}" for c in result.checks if c.status != PASSED]
     ok = not wrong and result.score == result.max_score > 0
-    return Verdict(exercise.name, "reference earns full marks", ok, "; ".join(wrong), result)
+    return Verdict(exercise.name, "reference earns full marks", ok, "\n".join(wrong), result)
 
 
 def check_stub(exercise: Exercise, **options: object) -> Verdict:
@@ -97,25 +96,38 @@ def check_variant(exercise: Exercise, variant: Variant, **options: object) -> Ve
             problems.append(f"should fail {check_id}")
         elif got[check_id] != hint_key:  # "": no hint, the message names the cause
             problems.append(f"{check_id}: hint {got[check_id]!r}, expected {hint_key!r}")
-    problems += [f"should pass {c.id} ({c.status}: {c.message[:200] or c.hint_key})"
+    problems += [f"should pass {c.id} ({c.status}): {failure(c)}"
                  for c in result.checks if c.status != PASSED and c.id not in variant.fails]
     unknown = set(variant.fails) - {c.id for c in result.checks}
     problems += [f"no check named {name}" for name in sorted(unknown)]
     label = f"variant {variant.name}" + (f" ({variant.about})" if variant.about else "")
-    return Verdict(exercise.name, label, not problems, "; ".join(problems), result)
+    return Verdict(exercise.name, label, not problems, "\n".join(problems), result)
+
+
+def failure(check: CheckResult) -> str:
+    """Everything known of a failed check, for the course author: the full message (a hidden
+    check's too) or a grader error's traceback, from the instructor-only record."""
+    text = check.instructor_detail or check.message
+    if check.hint_key:
+        text += f"{chr(10) if text else ''}(hint {check.hint_key})"
+    return text or "(no message)"
 
 
 def check_texts(exercise: Exercise, results: list[SubmissionResult]) -> Verdict:
-    """Every check has a title and every hint a student can get exists in every language."""
+    """Every check has a title, every hint a student can get exists in every language, and
+    every name a check records is declared in [records] with a title in every language."""
     from grader.checks.listing import list_checks
 
     checks = list_checks(exercise)
     hint_keys = {c.hint_key for c in checks} | set(exercise.texts["hints"])
     hint_keys |= {c.hint_key for r in results for c in r.checks if c.hint_key}
+    recorded = {name for r in results for c in r.checks for name in c.data}
     missing = [f"title of {c.id}" for c in checks
                if not _in_every_language(exercise.texts["checks"].get(c.id, {}).get("title"))]
     missing += [f"hint {key}" for key in sorted(hint_keys)
                 if not _in_every_language(exercise.texts["hints"].get(key))]
+    missing += [f"record {name}" for name in sorted(recorded) if not _in_every_language(
+        exercise.texts.get("records", {}).get(name, {}).get("title"))]
     return Verdict(exercise.name, "titles and hints exist in " + "/".join(LANGUAGES),
                    not missing, ", ".join(missing))
 

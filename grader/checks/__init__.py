@@ -19,9 +19,10 @@ from grader.checks.proxy import (
     connection_of,
     function_source,
 )
+from grader.text import say
 
 __all__ = ["Mistake", "RemoteObject", "as_array", "assert_close", "assert_inputs_unchanged",
-           "copy_into", "fetch", "handle", "keep", "seed_numpy", "worker_function"]
+           "copy_into", "fetch", "handle", "keep", "say", "seed_numpy", "worker_function"]
 
 
 def assert_inputs_unchanged(func: RemoteObject, *args: Any, **kwargs: Any) -> Any:
