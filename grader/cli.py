@@ -21,6 +21,7 @@ from grader.text import choose_lang
 
 if TYPE_CHECKING:
     from grader.output import OutputFolder
+    from grader.results import SubmissionResult
     from grader.worker.client import Launcher
 
 
@@ -123,18 +124,23 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
     launcher = check_launcher(found)
     prestart(launcher, Limits())  # the worker starts while pytest is imported
     if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
+        from grader.report.labels import label
+
         note = message("no_sandbox_check", lang, reason=launcher.reason)
-        err_console().print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        err_console().print(f"[yellow]{label('term_note', lang)}:[/] {escape(note)}",
+                            soft_wrap=True)
     from grader.grading import grade
 
     result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
-    print_result(result, ex.title(lang), console())
+    print_result(result, ex.title(lang), console(), public_only=True)
     if html_path:
         from grader.report.html import render_student_report
+        from grader.report.labels import label
 
-        html_path.write_text(render_student_report(result, title=ex.title(lang)),
-                             encoding="utf-8")
-        console().print(f"HTML report: {html_path}")
+        html_path.write_text(render_student_report(result, title=ex.title(lang),
+                                                   public_only=True), encoding="utf-8")
+        console().print(label("term_html_report", lang, path=html_path), highlight=False,
+                        soft_wrap=True)
     sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
 
 
@@ -180,6 +186,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.batch import grade_class, gradebook_csv
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
+    from grader.results import GRADED
     from grader.worker.forking import preloaded
     from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
@@ -199,20 +206,20 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     folder = OutputFolder(out)
     out.mkdir(parents=True, exist_ok=True)
     workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
-    failures = 0
+    attention = 0
     title = ex.title(lang)
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[failures]} with errors"), TimeRemainingColumn(),
+                  TextColumn("{task.fields[attention]} need attention"), TimeRemainingColumn(),
                   console=err_console(), transient=False) as progress:
-        task = progress.add_task(f"grading {ex.name}", total=len(jobs), failures=0)
+        task = progress.add_task(f"grading {ex.name}", total=len(jobs), attention=0)
         skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
         progress.update(task, advance=skipped)
 
         def done(result: object) -> None:
-            nonlocal failures
-            failures += result.errored
-            progress.update(task, advance=1, failures=failures)
+            nonlocal attention
+            attention += result.status != GRADED
+            progress.update(task, advance=1, attention=attention)
 
         started = time.perf_counter()
         grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
@@ -223,10 +230,33 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     similarity = class_similarity(ex, jobs, folder, known_dir, lang) if with_similarity else None
     folder.write_run_file(SUMMARY, render_summary(results, title=title, similarity=similarity))
     elapsed = time.perf_counter() - started
-    console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
-                    f"({skipped} already graded); {len(results)} in "
-                    f"{folder.run_file(GRADEBOOK)}")
+    for line in grade_summary_lines(results, graded=len(jobs) - skipped, skipped=skipped,
+                                    seconds=elapsed, folder=folder, lang=lang):
+        console().print(line, highlight=False, soft_wrap=True)
     sys.exit(EXIT_OK)
+
+
+def grade_summary_lines(results: list[SubmissionResult], *, graded: int, skipped: int,
+                        seconds: float, folder: OutputFolder, lang: str) -> list[str]:
+    """The last lines of ``grade``: what was graded, how many need attention and why, and where
+    the class summary and the gradebook are."""
+    from collections import Counter
+
+    from grader.output import GRADEBOOK, SUMMARY
+    from grader.report.labels import label
+    from grader.results import GRADED, STATUSES
+
+    counts = Counter(r.status for r in results)
+    attention = sum(n for status, n in counts.items() if status != GRADED)
+    parts = [label(f"term_count_{GRADED}", lang, count=counts[GRADED])]
+    if attention:
+        parts.append(label("term_attention", lang, count=attention, which=", ".join(
+            label(f"term_count_{s}", lang, count=counts[s]) for s in STATUSES
+            if s != GRADED and counts[s])))
+    return [label("term_grade_done", lang, count=graded, seconds=f"{seconds:.1f}",
+                  skipped=skipped, summary=", ".join(parts)),
+            label("term_grade_files", lang, summary=folder.run_file(SUMMARY),
+                  gradebook=folder.run_file(GRADEBOOK))]
 
 
 def class_similarity(ex: Exercise, jobs: list, out: OutputFolder, known_dir: Path | None,
@@ -310,6 +340,9 @@ def _entries(ex: Exercise, submissions: Path, id_pattern: str | None, **options:
 @course_option
 def validate(exercises: tuple[str, ...], course: Path | None) -> None:
     """Prove the course: references full marks, stubs zero, variants lose what they should."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     from grader.validate import validate as validate_exercise
     from grader.worker.forking import preloaded
     from grader.worker.sandbox import choose_launcher
@@ -322,8 +355,10 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
         ex = _exercise(found, name)
         for verdict in validate_exercise(ex, launcher=launcher):
             mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
-            console().print(f"{mark} {name}: {escape(verdict.subject)}"
-                            + (f"\n       {escape(verdict.detail)}" if verdict.detail else ""))
+            console().print(f"{mark} {name}: {escape(verdict.subject)}", highlight=False)
+            if verdict.detail:  # in full: tracebacks and hidden checks' messages included
+                console().print(Padding(Text(verdict.detail, overflow="fold"), (0, 0, 0, 7)),
+                                highlight=False)
             failed += not verdict.ok
     console().print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
     sys.exit(EXIT_OK if not failed else EXIT_FAILED)

@@ -7,6 +7,7 @@ means adding those two folders; nothing here names a particular exercise.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +30,14 @@ class Exercise:
 
     @classmethod
     def load(cls, name: str, assignment_dir: Path, solution_dir: Path | None) -> Exercise:
-        texts: dict = {"checks": {}, "hints": {}}
+        texts: dict = {"checks": {}, "hints": {}, "records": {}}
         for folder in (assignment_dir, solution_dir):
             if folder is not None and (folder / "exercise.toml").is_file():
                 data = read_toml(folder / "exercise.toml")
                 texts.setdefault("title", data.get("title"))
                 texts["checks"].update(data.get("checks", {}))
                 texts["hints"].update(data.get("hints", {}))
+                texts["records"].update(data.get("records", {}))
         return cls(name, assignment_dir, solution_dir, texts)
 
     @property
@@ -74,6 +76,17 @@ class Exercise:
 
     def hint(self, key: str, lang: str) -> str:
         return pick(self.texts["hints"].get(key), lang)
+
+    def checks_digest(self) -> str:
+        """A short hash of the check files and texts: results graded by other checks differ."""
+        digest = hashlib.sha256()
+        for folder in (self.public_checks, self.hidden_checks):
+            for path in sorted(folder.rglob("*.py")) if folder else []:
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+        for folder in (self.assignment_dir, self.solution_dir):
+            if folder is not None and (folder / "exercise.toml").is_file():
+                digest.update((folder / "exercise.toml").read_bytes())
+        return digest.hexdigest()[:12]
 
 
 @dataclass

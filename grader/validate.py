@@ -23,7 +23,7 @@ from grader.authoring.source import SourceError
 from grader.authoring.stub import drift
 from grader.course import Exercise
 from grader.grading import grade
-from grader.results import FAILED, PASSED, SubmissionResult
+from grader.results import FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import LANGUAGES, read_toml
 
 # Placeholders left in: each exercise keeps these, and they may earn only what their fixed
@@ -119,10 +119,11 @@ def check_reference(exercise: Exercise, **options: object) -> Verdict:
     if exercise.reference is None:
         return Verdict(exercise.name, "reference", False, "no solutions/<ex>/solution.py")
     result = grade(exercise, exercise.reference, **options)
-    wrong = [f"{c.id} ({c.status}: {c.message or c.hint_key})" for c in result.checks
-             if c.status != PASSED]
+    wrong = [f"{c.id} ({c.status}): {failure(c)}" for c in result.checks if c.status != PASSED]
     ok = not wrong and result.score == result.max_score > 0
-    return Verdict(exercise.name, "reference earns full marks", ok, "; ".join(wrong), result)
+    wrong += undeclared_records(exercise, result)  # the reference runs every check's records
+    return Verdict(exercise.name, "reference earns full marks", ok and not wrong,
+                   "\n".join(wrong), result)
 
 
 def check_stub(exercise: Exercise, **options: object) -> Verdict:
@@ -159,14 +160,23 @@ def check_variant(exercise: Exercise, variant: Variant, **options: object) -> Ve
             problems.append(f"should fail {check_id}")
         elif got[check_id] != hint_key:  # "": no hint, the message names the cause
             problems.append(f"{check_id}: hint {got[check_id]!r}, expected {hint_key!r}")
-    problems += [f"should pass {c.id} ({c.status}: {c.message[:200] or c.hint_key})"
+    problems += [f"should pass {c.id} ({c.status}): {failure(c)}"
                  for c in result.checks if c.status != PASSED and c.id not in variant.fails]
     unknown = set(variant.fails) - {c.id for c in result.checks}
     problems += [f"no check named {name}" for name in sorted(unknown)]
     if variant.fails and result.score >= result.max_score:
         problems.append("loses no points")
     label = f"variant {variant.name}" + (f" ({variant.about})" if variant.about else "")
-    return Verdict(exercise.name, label, not problems, "; ".join(problems), result)
+    return Verdict(exercise.name, label, not problems, "\n".join(problems), result)
+
+
+def failure(check: CheckResult) -> str:
+    """Everything known of a failed check, for the course author: the full message (a hidden
+    check's too) or a grader error's traceback, from the instructor-only record."""
+    text = check.instructor_detail or check.message
+    if check.hint_key:
+        text += f"{chr(10) if text else ''}(hint {check.hint_key})"
+    return text or "(no message)"
 
 
 def check_variant_kinds(exercise: Exercise) -> Verdict:
@@ -215,6 +225,15 @@ def check_texts(exercise: Exercise) -> Verdict:
                 if not _in_every_language(exercise.texts["hints"].get(key))]
     return Verdict(exercise.name, "titles and hints exist in " + "/".join(LANGUAGES),
                    not missing, ", ".join(missing))
+
+
+def undeclared_records(exercise: Exercise, result: SubmissionResult) -> list[str]:
+    """Names the checks recorded that exercise.toml's [records] does not declare with a title
+    in every language: the reports show declared records only."""
+    recorded = sorted({name for c in result.checks for name in c.data})
+    return [f"record {name} is not declared in [records] with a title in every language"
+            for name in recorded if not _in_every_language(
+                exercise.texts.get("records", {}).get(name, {}).get("title"))]
 
 
 def _in_every_language(entry: object) -> bool:

@@ -25,10 +25,11 @@ from grader.checks.proxy import (
     hand_out,
     local_target,
 )
+from grader.text import say
 
 __all__ = ["Mistake", "RemoteObject", "SeenCall", "as_array", "assert_close",
            "assert_inputs_unchanged", "call_and_see", "copy_into", "fetch", "handle", "keep",
-           "seed_numpy", "worker_function"]
+           "say", "seed_numpy", "worker_function"]
 
 
 @dataclass(frozen=True)

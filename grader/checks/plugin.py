@@ -22,6 +22,7 @@ from grader.checks.proxy import Connection, LocalObject, StudentFault
 from grader.worker.client import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+TRACE_CHARS = 8000  # of a grader error's traceback kept for instructors
 
 
 class GraderFault(Exception):
@@ -40,6 +41,7 @@ class Outcome:
     cases: int = 0
     failure: BaseException | None = None
     failure_text: str = ""
+    failure_trace: str = ""  # the traceback of a fault of the grader, for instructors
     duration: float = 0.0
     output: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -154,6 +156,9 @@ class GraderPlugin:
             error = call.excinfo.value if call.excinfo else RuntimeError(report.longreprtext)
             outcome.failure = error
             outcome.failure_text = _short_assertion(report, error)
+            if not is_student_fault(error):  # read now: _release clears the frames
+                outcome.failure_trace = "".join(
+                    traceback.format_exception(error))[-TRACE_CHARS:]
         if call.when == "teardown":
             tap = self.conn.worker.output if self.conn.worker else None
             if tap is not None:

@@ -129,11 +129,13 @@ class Connection:
             raise self._explain(exc, what, asked_by_grader=op in ("getattr", "locate")) from None
         except CallTimedOut as exc:
             if left < deadline:  # cut short by the budget
-                raise StudentFault("budget_exhausted", seconds=self.time_budget) from None
-            raise StudentFault("timeout", what=what, seconds=exc.seconds) from None
+                raise StudentFault("budget_exhausted", seconds=self.time_budget,
+                                   place=exc.place) from None
+            raise StudentFault("timeout", what=what, seconds=exc.seconds, place=exc.place,
+                               loading=op == "start") from None
         except WorkerDied as exc:
             raise StudentFault("crashed", what=what, how=exc.description,
-                               output=exc.output) from None
+                               output=exc.output, loading=op == "start") from None
         except BadReply as exc:
             raise StudentFault("bad_reply", what=what, reason=str(exc)) from None
 
