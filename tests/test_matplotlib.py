@@ -56,7 +56,7 @@ def test_study_code_importing_matplotlib_earns_full_marks(launcher, tmp_path: Pa
     submission.write_text(TOP + exercise.reference.read_text() + PLOT)
     result = grade(exercise, submission, launcher=launcher, limits=LIMITS)
     assert result.score == result.max_score > 0, [c.message for c in result.checks]
-    failed_imports = "\n".join(note for note in result.notes if "failed when loaded" in note)
+    failed_imports = "\n".join(note for note in result.notes if "failed when it was loaded" in note)
     assert "dataset" in failed_imports  # the book's folder is not there: told, nothing lost
     assert ("matplotlib" in failed_imports) is not HAS_MATPLOTLIB
 
