@@ -378,15 +378,13 @@ def load(path, name):
     spec.loader.exec_module(module)
     return module
 root = Path(sys.argv[1])
+sys.path.insert(0, str(root / "assignments/ex06/checks"))  # the checks import their helpers
 checks = load(root / "assignments/ex06/checks/test_public.py", "ex06_public")
 conftest = load(root / "assignments/ex06/checks/conftest.py", "ex06_conftest")
 ref = load(root / "solutions/ex06/solution.py", "ex06_reference")
 from grader.data.mnist import load_mnist
-data = load_mnist()
+data = conftest.grading_data(load_mnist())
 x_train, t_train = data.x_train, data.t_train
-if len(x_train) > conftest.TRAIN_SAMPLE:
-    chosen = np.sort(np.random.default_rng(0).permutation(len(x_train))[:conftest.TRAIN_SAMPLE])
-    x_train, t_train = x_train[chosen], t_train[chosen]
 x, t, xt = ref.preprocess(x_train), ref.one_hot(t_train), ref.preprocess(data.x_test)
 np.random.seed(checks.SEED)
 net = ref.TwoLayerNet(28 * 28, checks.HIDDEN, 10)

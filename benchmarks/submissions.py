@@ -4,6 +4,11 @@
 The mix is a fixed list of 200 kinds, spread evenly (each kind as close as possible to its
 share at every position), repeated as often as needed: 400 submissions are exactly the 200
 twice over, and a smaller class is a prefix with about the same proportions.
+
+Files begin as real study code does (REAL-CODE.md), in a second even spread: 80% import
+matplotlib (pyplot or pylab; their notebooks carry ``%matplotlib inline`` and a plot), and a
+quarter add the book's ``sys.path.append(os.pardir)`` and ``from dataset.mnist import
+load_mnist``, which cannot resolve in a grader.
 """
 
 from __future__ import annotations
@@ -44,20 +49,38 @@ MIX_200: dict[str, int] = {
 }
 assert sum(MIX_200.values()) == 200
 
+# how a file begins -> how many in 20
+TOPS_20: dict[str, int] = {"plain": 4, "pyplot": 8, "pylab": 3, "book": 5}
+TOPS = {
+    "plain": "",
+    "pyplot": "import numpy as np\nimport matplotlib.pyplot as plt\n\n",
+    "pylab": "import numpy as np\nimport matplotlib.pylab as plt\n\n",
+    "book": ("import sys, os\nsys.path.append(os.pardir)  # to import the book's folders\n"
+             "import numpy as np\nimport matplotlib.pyplot as plt\n"
+             "from dataset.mnist import load_mnist\n\n"),
+}
+PLOT = "plt.bar(np.arange(10), y)\nplt.title('softmax output')\nplt.show()"
+
 DEMO = '''# Try it
 t = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
 y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
 print(mean_squared_error(y, t), cross_entropy_error(y, t))'''
 
 
-def kinds(n: int) -> list[str]:
+def spread(mix: dict[str, int], n: int) -> list[str]:
+    """n names, each as close to its share of mix as possible at every position."""
+    total = sum(mix.values())
     base: list[str] = []
     placed: Counter = Counter()
-    for i in range(200):
-        kind = max(MIX_200, key=lambda k: MIX_200[k] * (i + 1) / 200 - placed[k])
-        placed[kind] += 1
-        base.append(kind)
+    for i in range(total):
+        name = max(mix, key=lambda k: mix[k] * (i + 1) / total - placed[k])
+        placed[name] += 1
+        base.append(name)
     return [base[i % len(base)] for i in range(n)]
+
+
+def kinds(n: int) -> list[str]:
+    return spread(MIX_200, n)
 
 
 def chunks(source: str) -> list[str]:
@@ -86,7 +109,11 @@ def notebook(code_cells: list[str], title: str = "Exercise 3: Loss functions") -
 
 
 def as_notebook(source: str, *extra: str) -> str:
-    return notebook([*chunks(source), DEMO, *extra])
+    cells = chunks(source)
+    if "import matplotlib" in cells[0]:
+        cells[0] = "%matplotlib inline\n" + cells[0]
+        extra = (PLOT, *extra)
+    return notebook([*cells, DEMO, *extra])
 
 
 class Generator:
@@ -100,22 +127,24 @@ class Generator:
                 self.variants.append((variant.name, path.suffix, path.read_bytes()))
         self._next_variant = 0
 
-    def _variant(self, index: int) -> tuple[str, bytes, str]:
+    def _variant(self, index: int, top: str) -> tuple[str, bytes, str]:
         name, suffix, data = self.variants[self._next_variant % len(self.variants)]
         self._next_variant += 1
-        if suffix == ".py" and index % 2:  # every other .py variant goes in as a notebook
-            return ".ipynb", as_notebook(data.decode("utf-8")).encode("utf-8"), name
+        if suffix == ".py":
+            data = top.encode() + data
+            if index % 2:  # every other .py variant goes in as a notebook
+                return ".ipynb", as_notebook(data.decode("utf-8")).encode("utf-8"), name
         return suffix, data, name
 
-    def make(self, kind: str, index: int) -> tuple[str, bytes]:
-        """(suffix, content) of one submission of this kind."""
-        ref = self.reference
+    def make(self, kind: str, index: int, top: str = "") -> tuple[str, bytes]:
+        """(suffix, content) of one submission of this kind, beginning with ``top``."""
+        ref = top + self.reference
         if kind == "correct_py":
             return ".py", ref.encode()
         if kind == "correct_nb":
             return ".ipynb", as_notebook(ref).encode()
         if kind == "variant":
-            return self._variant(index)[:2]
+            return self._variant(index, top)[:2]
         if kind == "stub_nb":
             return ".ipynb", self.stub.read_bytes()
         if kind == "syntax_py":
@@ -160,16 +189,18 @@ def write_class(course_root: Path, folder: Path, n: int) -> Counter:
     generator = Generator(exercise)
     folder.mkdir(parents=True, exist_ok=True)
     counts: Counter = Counter()
-    for index, kind in enumerate(kinds(n)):
+    for index, (kind, top) in enumerate(zip(kinds(n), spread(TOPS_20, n), strict=True)):
         label = kind
         if kind == "variant":
-            suffix, data, name = generator._variant(index)
+            suffix, data, name = generator._variant(index, TOPS[top])
             label = f"variant-{name}"
         else:
-            suffix, data = generator.make(kind, index)
+            suffix, data = generator.make(kind, index, TOPS[top])
         (folder / f"s{index:04d}_{label}{suffix}").write_bytes(data)
         counts[kind] += 1
         counts["notebooks" if suffix == ".ipynb" else "modules"] += 1
+        for habit, mark in (("matplotlib", b"import matplotlib"), ("dataset", b"dataset.mnist")):
+            counts[habit] += mark in data
     return counts
 
 

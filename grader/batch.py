@@ -161,7 +161,8 @@ def load_results(out: Path) -> list[SubmissionResult]:
 
 
 def gradebook_csv(results: list[SubmissionResult]) -> str:
-    """student, score, max_score, then one column of points per check.
+    """student, score, max_score, then one column of points per check, then the status
+    (graded, did_not_load, timed_out, resource_limit or grader_error: grader.results).
 
     Text cells that a spreadsheet would read as a formula (a student id like ``@SUM(A1)`` or
     ``-2+3``) start with an apostrophe; numbers are written as they are.
@@ -175,10 +176,9 @@ def gradebook_csv(results: list[SubmissionResult]) -> str:
                                               "status")])
     for result in sorted(results, key=lambda r: r.student):
         points = {c.id: f"{c.points:g}" for c in result.checks}
-        status = "error" if result.errored else "graded"
         writer.writerow([_text_cell(result.student), f"{result.score:g}",
                          f"{result.max_score:g}", *(points.get(i, "") for i in check_ids),
-                         _text_cell(status)])
+                         _text_cell(result.status)])
     return buffer.getvalue()
 
 

@@ -1,5 +1,5 @@
-"""Command line: one verb per user job (list, check, grade, similarity, validate, release,
-export, data)."""
+"""Command line: one verb per user job (list, check, grade, similarity, validate, new, stub,
+release, export, data)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from grader.text import choose_lang
 
 if TYPE_CHECKING:
     from grader.output import OutputFolder
+    from grader.results import SubmissionResult
 
 
 @functools.cache
@@ -129,17 +130,22 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
 
     launcher = confirmed(launcher, limits)  # that worker's greeting is the sandbox's probe
     if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
+        from grader.report.labels import label
+
         note = message("no_sandbox_check", lang, reason=launcher.reason)
-        err_console().print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        err_console().print(f"[yellow]{label('term_note', lang)}:[/] {escape(note)}",
+                            soft_wrap=True)
     result = grade(ex, path, hidden=False, lang=lang, limits=limits, launcher=launcher,
                    program=program)
-    print_result(result, ex.title(lang), console())
+    print_result(result, ex.title(lang), console(), public_only=True)
     if html_path:
         from grader.report.html import render_student_report
+        from grader.report.labels import label
 
-        html_path.write_text(render_student_report(result, title=ex.title(lang)),
-                             encoding="utf-8")
-        console().print(f"HTML report: {html_path}")
+        html_path.write_text(render_student_report(result, title=ex.title(lang),
+                                                   public_only=True), encoding="utf-8")
+        console().print(label("term_html_report", lang, path=html_path), highlight=False,
+                        soft_wrap=True)
     sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
 
 
@@ -178,6 +184,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.batch import grade_class, gradebook_csv
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
+    from grader.results import GRADED
     from grader.worker.policy import IsolationUnavailable, launcher_for
 
     lang = choose_lang(lang)
@@ -195,20 +202,20 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     folder = OutputFolder(out)
     out.mkdir(parents=True, exist_ok=True)
     workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
-    failures = 0
+    attention = 0
     title = ex.title(lang)
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[failures]} with errors"), TimeRemainingColumn(),
+                  TextColumn("{task.fields[attention]} need attention"), TimeRemainingColumn(),
                   console=err_console(), transient=False) as progress:
-        task = progress.add_task(f"grading {ex.name}", total=len(jobs), failures=0)
+        task = progress.add_task(f"grading {ex.name}", total=len(jobs), attention=0)
         skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
         progress.update(task, advance=skipped)
 
         def done(result: object) -> None:
-            nonlocal failures
-            failures += result.errored
-            progress.update(task, advance=1, failures=failures)
+            nonlocal attention
+            attention += result.status != GRADED
+            progress.update(task, advance=1, attention=attention)
 
         started = time.perf_counter()
         grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
@@ -219,10 +226,33 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     similarity = class_similarity(ex, jobs, folder, known_dir, lang) if with_similarity else None
     folder.write_run_file(SUMMARY, render_summary(results, title=title, similarity=similarity))
     elapsed = time.perf_counter() - started
-    console().print(f"graded {len(jobs) - skipped} submissions in {elapsed:.1f} s "
-                    f"({skipped} already graded); {len(results)} in "
-                    f"{folder.run_file(GRADEBOOK)}")
+    for line in grade_summary_lines(results, graded=len(jobs) - skipped, skipped=skipped,
+                                    seconds=elapsed, folder=folder, lang=lang):
+        console().print(line, highlight=False, soft_wrap=True)
     sys.exit(EXIT_OK)
+
+
+def grade_summary_lines(results: list[SubmissionResult], *, graded: int, skipped: int,
+                        seconds: float, folder: OutputFolder, lang: str) -> list[str]:
+    """The last lines of ``grade``: what was graded, how many need attention and why, and where
+    the class summary and the gradebook are."""
+    from collections import Counter
+
+    from grader.output import GRADEBOOK, SUMMARY
+    from grader.report.labels import label
+    from grader.results import GRADED, STATUSES
+
+    counts = Counter(r.status for r in results)
+    attention = sum(n for status, n in counts.items() if status != GRADED)
+    parts = [label(f"term_count_{GRADED}", lang, count=counts[GRADED])]
+    if attention:
+        parts.append(label("term_attention", lang, count=attention, which=", ".join(
+            label(f"term_count_{s}", lang, count=counts[s]) for s in STATUSES
+            if s != GRADED and counts[s])))
+    return [label("term_grade_done", lang, count=graded, seconds=f"{seconds:.1f}",
+                  skipped=skipped, summary=", ".join(parts)),
+            label("term_grade_files", lang, summary=folder.run_file(SUMMARY),
+                  gradebook=folder.run_file(GRADEBOOK))]
 
 
 def class_similarity(ex: Exercise, jobs: list, out: OutputFolder, known_dir: Path | None,
@@ -306,6 +336,9 @@ def _entries(ex: Exercise, submissions: Path, id_pattern: str | None, **options:
 @course_option
 def validate(exercises: tuple[str, ...], course: Path | None) -> None:
     """Prove the course: references full marks, stubs zero, variants lose what they should."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     from grader.validate import validate as validate_exercise
     from grader.worker.policy import launcher_for
 
@@ -317,21 +350,73 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
         ex = _exercise(found, name)
         for verdict in validate_exercise(ex, launcher=launcher):
             mark = "[green]ok[/]  " if verdict.ok else "[bold red]FAIL[/]"
-            console().print(f"{mark} {name}: {verdict.subject}"
-                            + (f"\n       {verdict.detail}" if verdict.detail else ""))
+            console().print(f"{mark} {name}: {escape(verdict.subject)}", highlight=False)
+            if verdict.detail:  # in full: tracebacks and hidden checks' messages included
+                console().print(Padding(Text(verdict.detail, overflow="fold"), (0, 0, 0, 7)),
+                                highlight=False)
             failed += not verdict.ok
     console().print(f"{'all claims hold' if not failed else f'{failed} claims do not hold'}")
     sys.exit(EXIT_OK if not failed else EXIT_FAILED)
 
 
+@main.command("new")
+@click.argument("exercise")
+@course_option
+def new_exercise(exercise: str, course: Path | None) -> None:
+    """Scaffold an exercise's two folders: an example that `grader validate` accepts as it is."""
+    from grader.authoring.scaffold import ScaffoldError, new_exercise
+
+    if course is None:
+        try:
+            course = Course.find().root
+        except CourseError:
+            course = Path.cwd()  # a new course starts here
+    try:
+        written = new_exercise(course.resolve(), exercise)
+    except ScaffoldError as exc:
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(EXIT_FAILED)
+    console().print(f"{len(written)} files in {course / 'assignments' / exercise} and "
+                    f"{course / 'solutions' / exercise}; edit them (docs/writing-checks.md), "
+                    f"then `grader stub {exercise}` and `grader validate {exercise}`")
+
+
+@main.command("stub")
+@click.argument("exercise")
+@click.option("--py", "script", is_flag=True,
+              help="Also write EXERCISE.py: the stub as a script with `# %%` cells.")
+@course_option
+def write_stub(exercise: str, script: bool, course: Path | None) -> None:
+    """Write the student stub from the annotated reference (solutions/EXERCISE/solution.py)."""
+    from grader.authoring.source import SourceError
+    from grader.authoring.stub import write_stubs
+
+    ex = _exercise(_course(course), exercise)
+    try:
+        written = write_stubs(ex, script=script)
+    except SourceError as exc:
+        err_console().print(f"[bold red]error:[/] {ex.name}/solution.py {escape(str(exc))}")
+        sys.exit(EXIT_FAILED)
+    for path in written:
+        console().print(f"wrote {path}")
+
+
 @main.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--solution", "solutions", multiple=True, metavar="EXERCISE",
+              help="Also publish the reference of EXERCISE (after its deadline), without the "
+                   "annotations; repeat for several.")
 @course_option
-def release(out: Path, course: Path | None) -> None:
+def release(out: Path, solutions: tuple[str, ...], course: Path | None) -> None:
     """Write the student bundle: assignments and public checks, nothing from solutions/."""
-    from grader.release import write_release
+    from grader.release import ReleaseError, write_release
 
-    written = write_release(_course(course), out)
+    try:
+        written = write_release(_course(course), out, solutions)
+    except ReleaseError as exc:
+        err_console().print(f"[bold red]error:[/] nothing was written:\n{escape(str(exc))}",
+                            highlight=False)
+        sys.exit(EXIT_FAILED)
     console().print(f"student bundle with {written} files in {out}")
 
 

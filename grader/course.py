@@ -7,11 +7,14 @@ means adding those two folders; nothing here names a particular exercise.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.text import pick, read_toml
+
+STUB_SUFFIXES = (".ipynb", ".py")  # a notebook and/or a script, in the order check prefers
 
 
 class CourseError(Exception):
@@ -27,13 +30,14 @@ class Exercise:
 
     @classmethod
     def load(cls, name: str, assignment_dir: Path, solution_dir: Path | None) -> Exercise:
-        texts: dict = {"checks": {}, "hints": {}}
+        texts: dict = {"checks": {}, "hints": {}, "records": {}}
         for folder in (assignment_dir, solution_dir):
             if folder is not None and (folder / "exercise.toml").is_file():
                 data = read_toml(folder / "exercise.toml")
                 texts.setdefault("title", data.get("title"))
                 texts["checks"].update(data.get("checks", {}))
                 texts["hints"].update(data.get("hints", {}))
+                texts["records"].update(data.get("records", {}))
         return cls(name, assignment_dir, solution_dir, texts)
 
     @property
@@ -47,11 +51,17 @@ class Exercise:
 
     @property
     def stub(self) -> Path | None:
-        for suffix in (".ipynb", ".py"):
-            path = self.assignment_dir / f"{self.name}{suffix}"
-            if path.is_file():
-                return path
-        return None
+        """The stub ``grader check`` reads by default: the notebook, else the script."""
+        return next(iter(self.stubs), None)
+
+    @property
+    def stubs(self) -> list[Path]:
+        """The stub files students get, the notebook first."""
+        return [path for suffix in STUB_SUFFIXES if (path := self.stub_file(suffix)).is_file()]
+
+    def stub_file(self, suffix: str) -> Path:
+        """Where the stub in the format of ``suffix`` (.ipynb or .py) goes."""
+        return self.assignment_dir / f"{self.name}{suffix}"
 
     @property
     def reference(self) -> Path | None:
@@ -66,6 +76,17 @@ class Exercise:
 
     def hint(self, key: str, lang: str) -> str:
         return pick(self.texts["hints"].get(key), lang)
+
+    def checks_digest(self) -> str:
+        """A short hash of the check files and texts: results graded by other checks differ."""
+        digest = hashlib.sha256()
+        for folder in (self.public_checks, self.hidden_checks):
+            for path in sorted(folder.rglob("*.py")) if folder else []:
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+        for folder in (self.assignment_dir, self.solution_dir):
+            if folder is not None and (folder / "exercise.toml").is_file():
+                digest.update((folder / "exercise.toml").read_bytes())
+        return digest.hexdigest()[:12]
 
 
 @dataclass

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 
+import grader
+from grader.causes import Submission, find_causes, render_fault
 from grader.checks.plugin import GraderPlugin, Outcome, is_student_fault, run_pytest
 from grader.checks.proxy import Connection, StudentFault
 from grader.course import Exercise
 from grader.load.locate import opened, student_id
 from grader.load.program import Program, UnreadableSubmission, read_program
 from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
-from grader.text import message
+from grader.text import message, pick
 from grader.worker.launchers import Launcher, RlimitsOnlyLauncher
 from grader.worker.limits import Limits
-from grader.worker.worker import Worker
+from grader.worker.worker import Worker, strip_stack_dumps
+
+__all__ = ["grade", "render_fault"]
 
 # Failures in which a check observed the student's values: only these can show the check's
 # hint. Any other cause lies upstream of the values (a missing name, an exception, a timeout,
@@ -35,7 +40,10 @@ def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "
     a file it cannot read).
     """
     started = time.perf_counter()
-    result = SubmissionResult(exercise.name, student or student_id(entry), entry.name, lang=lang)
+    result = SubmissionResult(exercise.name, student or student_id(entry), entry.name, lang=lang,
+                              checks_digest=exercise.checks_digest(),
+                              grader_version=grader.__version__,
+                              graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     launcher = launcher or RlimitsOnlyLauncher()
     result.sandbox = launcher.mode
     try:
@@ -63,17 +71,26 @@ def _run(exercise: Exercise, conn: Connection, hidden: bool, lang: str,
             raise KeyboardInterrupt  # pytest swallowed Ctrl-C: never record partial results
     finally:
         conn.close()
-    result.checks = [_check_result(exercise, o, plugin, lang) for o in plugin.outcomes.values()]
+    outcomes = list(plugin.outcomes.values())
+    result.checks = [_check_result(exercise, o, plugin, lang) for o in outcomes]
+    failed = [(c, o.failure) for c, o in zip(result.checks, outcomes, strict=True)
+              if c.status == FAILED]
+    load_report = conn.worker.load_report if conn.worker else None
+    result.causes = find_causes(failed, Submission(conn.program, (load_report or {}).get(
+        "failures", [])), lang)
     _say_each_cause_once(result.checks, lang)
+    result.records = _record_labels(exercise, result.checks, lang)
     result.notes += [exercise.hint(key, lang) for key in dict.fromkeys(plugin.notes)]
-    if conn.unreadable is not None:
+    told = {(c.label, c.line) for c in result.causes}  # a cause is not told again as a note
+    if conn.unreadable is not None and not result.causes:
         result.notes.append(message("unreadable", lang, reason=conn.unreadable))
     elif conn.program is not None:
-        result.notes += _load_notes(conn, conn.program, lang)
+        result.notes += _load_notes(conn, conn.program, lang, told)
     if plugin.collection_errors:
-        result.error = "checks could not be loaded: " + "; ".join(plugin.collection_errors)
+        result.error = message("checks_not_loaded", lang,
+                               errors="; ".join(plugin.collection_errors))
     elif not result.checks:
-        result.error = "no checks were collected for this exercise"
+        result.error = message("no_checks", lang)
 
 
 def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
@@ -99,28 +116,14 @@ def _check_result(exercise: Exercise, outcome: Outcome, plugin: GraderPlugin,
     if status == ERROR:
         check.message = message("grader_error", lang, type=type(error).__name__,
                                 message="" if visibility == "hidden" else str(error)[:300])
+        check.instructor_detail = outcome.failure_trace or f"{type(error).__name__}: {error}"
     elif visibility == "public":
         check.message = render_fault(error, outcome.failure_text, lang)
         check.table = getattr(error, "details", {}).get("table")
-        check.output = outcome.output[-4000:]
+        check.output = strip_stack_dumps(outcome.output)[-4000:]
+    else:  # what a hidden check saw stays with the instructor
+        check.instructor_detail = render_fault(error, outcome.failure_text, lang)
     return check
-
-
-def render_fault(error: BaseException, assertion_text: str, lang: str) -> str:
-    """The student-facing explanation of a failed check."""
-    if isinstance(error, StudentFault):
-        if error.key == "mismatch":
-            return " ".join(message(key, lang, **fields)
-                            for key, fields in error.details.get("findings", []))
-        fields = dict(error.details)
-        for kind in ("want", "have"):  # kinds of names, in the student's language
-            if kind in fields:
-                fields[kind] = message("kind_" + str(fields[kind]), lang)
-        text = message(error.key, lang, **fields)
-        if fields.get("traceback"):
-            text += "\n" + str(fields["traceback"]).strip()
-        return text
-    return assertion_text or str(error)
 
 
 def _say_each_cause_once(checks: list[CheckResult], lang: str) -> None:
@@ -138,12 +141,29 @@ def _say_each_cause_once(checks: list[CheckResult], lang: str) -> None:
             first[check.message] = check.title
 
 
-def _load_notes(conn: Connection, program: Program, lang: str) -> list[str]:
+def _record_labels(exercise: Exercise, checks: list[CheckResult],
+                   lang: str) -> dict[str, dict[str, str]]:
+    """How reports show what checks recorded: the declarations in exercise.toml [records] of
+    the names recorded (an undeclared name is kept in the results, and shown nowhere)."""
+    declared = exercise.texts.get("records", {})
+    labels = {}
+    for name in dict.fromkeys(n for c in checks for n in c.data):
+        spec = declared.get(name)
+        if isinstance(spec, dict):
+            labels[name] = {"title": pick(spec.get("title"), lang) or name,
+                            "x": pick(spec.get("x"), lang), "unit": str(spec.get("unit", ""))}
+    return labels
+
+
+def _load_notes(conn: Connection, program: Program, lang: str,
+                told: set[tuple[str, int]]) -> list[str]:
+    """What the loader left out or saw fail, except what a cause told (``told``: places)."""
     notes = [message("note_syntax", lang, label=s.label, line=s.line, message=s.message)
-             for s in program.syntax_errors]
+             for s in program.syntax_errors if (s.label, s.line) not in told]
     report = conn.worker.load_report if conn.worker else None
     for failure in (report or {}).get("failures", []):
-        notes.append(message("note_load_failure", lang, **failure))
+        if (failure["label"], failure["line"]) not in told:
+            notes.append(message("note_load_failure", lang, **failure))
     if program.skipped:
         notes.append(message("note_skipped", lang, count=len(program.skipped)))
     notes += [message("note_reads_data", lang, **asdict(read)) for read in program.data_reads]

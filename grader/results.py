@@ -2,6 +2,11 @@
 
 Every report (terminal, HTML, gradebook, Gradescope JSON) is rendered from these objects,
 which are plain data and round-trip through JSON.
+
+What students may see and what only instructors may see live side by side: a check's
+``instructor_detail`` (the full failure of a hidden check, the traceback of a grader error) is
+kept in grading.json, which only instructors get, and never reaches results.json or a report a
+student reads.
 """
 
 from __future__ import annotations
@@ -13,7 +18,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.text import message
+
 PASSED, FAILED, ERROR = "passed", "failed", "error"
+
+# What happened to a submission as a whole, most urgent first: the grader failed; the student's
+# code did not load (unreadable, a syntax error, a definition that failed); it hit a memory,
+# scratch space or output limit; it ran out of time; or it was graded as usual.
+GRADER_ERROR, NOT_LOADED, RESOURCE_LIMIT, TIMED_OUT, GRADED = (
+    "grader_error", "did_not_load", "resource_limit", "timed_out", "graded")
+STATUSES = (GRADER_ERROR, NOT_LOADED, RESOURCE_LIMIT, TIMED_OUT, GRADED)
 
 
 @dataclass
@@ -34,6 +48,22 @@ class CheckResult:
     table: list[dict[str, str]] | None = None
     output: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    instructor_detail: str = ""  # instructors only: the full failure, a grader error's traceback
+
+
+@dataclass
+class Cause:
+    """One root cause behind failed checks (a syntax error, a missing function, a timeout),
+    told once to the student under "fix this first" with the checks it cost."""
+
+    kind: str  # syntax_error, load_error, missing_name, timeout, memory, exception...
+    status: str  # what it makes of the submission: one of STATUSES
+    message: str  # for the student, in their language
+    checks: list[str] = field(default_factory=list)  # ids of the checks it failed
+    label: str = ""  # where in the submission: "cell 3" or "ex03.py" ...
+    line: int = 0  # ... its line (0: nowhere in particular) ...
+    code: str = ""  # ... the text of that line ...
+    column: int = 0  # ... and the column a caret points at (1-based; 0: none)
 
 
 @dataclass
@@ -49,6 +79,11 @@ class SubmissionResult:
     duration: float = 0.0
     sandbox: str = ""
     lang: str = "en"
+    causes: list[Cause] = field(default_factory=list)
+    records: dict[str, dict[str, str]] = field(default_factory=dict)  # how to show record()s
+    checks_digest: str = ""  # of the exercise's checks and texts, to tell versions apart
+    grader_version: str = ""
+    graded_at: str = ""  # ISO 8601, UTC
 
     @property
     def score(self) -> float:
@@ -62,13 +97,23 @@ class SubmissionResult:
     def errored(self) -> bool:
         return bool(self.error) or any(c.status == ERROR for c in self.checks)
 
+    @property
+    def status(self) -> str:
+        """The most urgent of STATUSES that applies: a grader error, else its causes' worst."""
+        if self.errored:
+            return GRADER_ERROR
+        found = {cause.status for cause in self.causes}
+        return next(status for status in STATUSES if status in found or status == GRADED)
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "score": self.score, "max_score": self.max_score}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
-        fields = {k: v for k, v in data.items() if k not in ("score", "max_score", "checks")}
-        return cls(**fields, checks=[CheckResult(**c) for c in data.get("checks", [])])
+        fields = {k: v for k, v in data.items()
+                  if k not in ("score", "max_score", "checks", "causes")}
+        return cls(**fields, checks=[CheckResult(**c) for c in data.get("checks", [])],
+                   causes=[Cause(**c) for c in data.get("causes", [])])
 
     def to_gradescope(self) -> dict[str, Any]:
         """The Gradescope autograder results format (results.json)."""
@@ -76,16 +121,18 @@ class SubmissionResult:
         for number, check in enumerate(self.checks, start=1):
             lines = [check.message] if check.visibility == "public" and check.message else []
             if check.status != PASSED and check.hint:
-                lines.append(f"Hint: {check.hint}")
+                lines.append(message("hint_line", self.lang, hint=check.hint))
             if check.status == ERROR:
-                lines.append("The grader itself failed on this check; your instructor will look.")
-            tests.append({
-                "name": check.title, "number": str(number), "score": check.points,
+                lines.append(message("grader_failed_note", self.lang))
+            tests.append({  # a name is plain text on Gradescope: code without its backquotes
+                "name": check.title.replace("`", ""), "number": str(number),
+                "score": check.points,
                 "max_score": check.max_points, "status": "passed" if check.status == PASSED
                 else "failed", "output": "\n".join(lines),
                 "visibility": "visible" if check.visibility == "public" else "after_published",
             })
-        output = "\n".join(self.notes + ([self.error] if self.error else []))
+        output = "\n".join([c.message for c in self.causes] + self.notes
+                           + ([self.error] if self.error else []))
         return {"score": self.score, "execution_time": round(self.duration, 3),
                 "output": output, "visibility": "visible", "stdout_visibility": "hidden",
                 "tests": tests}

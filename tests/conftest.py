@@ -104,6 +104,9 @@ title = { en = "softmax: large inputs", ko = "softmax: 큰 입력" }
 
 [hints]
 overflow = { en = "Subtract the max.", ko = "최댓값을 빼세요." }
+
+[records.largest]
+title = { en = "Largest input", ko = "가장 큰 입력" }
 '''
 
 TOY_SOLUTION = '''
@@ -164,3 +167,19 @@ def toy(tmp_path: Path):
         return path
 
     return exercise, submission
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mixed ex03 class of tests/class_samples.py, graded in English: the --out folder."""
+    from class_samples import grade_class
+
+    return grade_class(tmp_path_factory.mktemp("class-en"), "en")[0]
+
+
+@pytest.fixture(scope="session")
+def graded_class_ko(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same class graded in Korean."""
+    from class_samples import grade_class
+
+    return grade_class(tmp_path_factory.mktemp("class-ko"), "ko")[0]

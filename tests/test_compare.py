@@ -83,8 +83,8 @@ def test_side_by_side_table_centres_on_the_worst_entry() -> None:
 
 
 def test_a_single_number_names_only_factors_a_mistake_explains() -> None:
-    assert findings(np.float64(1.0), 0.5) == ["cmp_values_abs", "cmp_factor"]
-    assert findings(np.float64(0.7), 0.5) == ["cmp_values"]
+    assert findings(np.float64(1.0), 0.5) == ["cmp_scalar_abs", "cmp_factor"]
+    assert findings(np.float64(0.7), 0.5) == ["cmp_scalar"]
     assert findings(np.float64(0.125), 0.5, batch_size=4)[-1] == "cmp_factor_batch"
 
 
@@ -110,7 +110,7 @@ def test_a_factor_is_named_only_when_it_explains_every_entry() -> None:
     never_zeroed = np.array([[-0.3, 1.5], [2.0, -1.2]])  # right wherever e is not 0
     assert findings(never_zeroed, e) == ["cmp_values_abs", "cmp_should_be_zero"]
     assert findings(np.full((2, 2), 1e6), e) == ["cmp_values_abs", "cmp_constant"]
-    assert findings(np.float64(0.7), 0.2) == ["cmp_values"]  # 3.5 times: no known mistake
+    assert findings(np.float64(0.7), 0.2) == ["cmp_scalar"]  # 3.5 times: no known mistake
 
 
 def test_no_wrong_axis_for_a_single_row() -> None:
@@ -130,6 +130,6 @@ def test_a_named_factor_is_not_contradicted_by_a_relative_error() -> None:
 
 
 def test_huge_and_tiny_values_are_explained_not_crashed_on() -> None:
-    assert findings(np.float64(1e308), 0.0975) == ["cmp_values"]
+    assert findings(np.float64(1e308), 0.0975) == ["cmp_scalar"]
     assert findings(np.array([1e308, -1e308]), np.array([3e-300, 2e-300]))[0] == "cmp_values"
     assert findings(np.array([1e308, 1e308]), np.array([1.0, 2.0]))[-1] == "cmp_constant"

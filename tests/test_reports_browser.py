@@ -13,7 +13,13 @@ broken page that each of these is caught, as is text below the WCAG contrast min
 Without a Chromium binary (``chromium``, ``chromium-browser``, ``google-chrome`` or
 ``$GRADER_CHROMIUM``) the tests are skipped; CI installs Debian's ``chromium``.
 ``GRADER_UPDATE_SCREENSHOTS=1 pytest tests/test_reports_browser.py`` also refreshes the
-screenshots in docs/screenshots/.
+screenshots in docs/screenshots/ (install a CJK font first, e.g. Debian's fonts-noto-cjk, or
+Korean text is drawn as boxes).
+
+Beside sample pages, the reports and summary of the mixed class of tests/class_samples.py (graded
+by the real command line, in English and Korean) are checked: the "fix this first" block within
+the first screen, the summary's table sorting and filtering (and reading the same with scripts
+off), and every link of a page resolving to a file or an element.
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from class_samples import NEARLY_PASSING, SYNTAX_ERROR
+from class_samples import TIMEOUT as TIMED_OUT_STUDENT
 
 from grader.report.html import render_student_report, render_summary
 
@@ -150,12 +159,14 @@ class Browser:
             os.close(fd)
 
     # -- pages ------------------------------------------------------------------------------
-    def open(self, url: str, viewport: dict[str, Any]) -> Page:
+    def open(self, url: str, viewport: dict[str, Any], scripts: bool = True) -> Page:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target,
                                                       "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable", session=session)
+        if not scripts:
+            self.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
         self.send("Emulation.setDeviceMetricsOverride",
                   {**viewport, "deviceScaleFactor": 1}, session=session)
         start = len(self.events)
@@ -275,6 +286,25 @@ CONTRAST_JS = """
 })()
 """
 
+BOXES_JS = """
+(() => {
+  const out = {};
+  for (const selector of %s) {
+    const el = document.querySelector(selector);
+    out[selector] = el ? el.getBoundingClientRect().toJSON() : null;
+  }
+  return out;
+})()
+"""
+
+LINKS_JS = """
+[...document.querySelectorAll("a[href]")].map(a => ({
+  href: a.href, hash: a.getAttribute("href").startsWith("#") ? a.hash : "",
+  target: a.getAttribute("href").startsWith("#") ?
+    !!document.getElementById(decodeURIComponent(a.hash.slice(1))) : null,
+}))
+"""
+
 PAGE_FACTS_JS = """
 (() => ({
   lang: document.documentElement.lang,
@@ -297,7 +327,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def reports(tmp_path_factory: pytest.TempPathFactory, graded_class: Path,
+            graded_class_ko: Path) -> dict[str, Path]:
+    """Sample pages (tests/test_reports.py) and the real reports of the mixed class."""
     folder = tmp_path_factory.mktemp("reports")
     ex03 = samples.ex03_result()
     ex06 = samples.ex06_result()
@@ -306,41 +338,51 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "student-ex06": render_student_report(ex06, title="Exercise 6: a two-layer net on MNIST"),
         "student-ko": render_student_report(samples.ex03_result("ko"),
                                             title="과제 3: 손실 함수"),
-        "summary": render_summary(samples.class_results(),
-                                  title="Exercise 6: two-layer net, section A"),
+        "summary-ex06": render_summary(samples.class_results(),
+                                       title="Exercise 6: two-layer net, section A"),
     }
     paths = {}
     for name, html in pages.items():
         paths[name] = folder / f"{name}.html"
         paths[name].write_text(html, encoding="utf-8")
+    for lang, out in (("en", graded_class), ("ko", graded_class_ko)):
+        paths[f"summary-{lang}"] = out / "summary.html"
+        for kind, student in (("syntax-error", SYNTAX_ERROR), ("timeout", TIMED_OUT_STUDENT),
+                              ("nearly-passing", NEARLY_PASSING)):
+            paths[f"{kind}-{lang}"] = out / student / "report.html"
     return paths
 
 
 STUDENT_ELEMENTS = [
-    "h1", "#score .score-big", "#public-only-note", "#notes li",
+    "h1", "#score .score-big", "#fix-first", "#notes li",
     '[data-check="test_cee_batch_mean"] .badge.failed',
     '[data-check="test_cee_batch_mean"] .message',
     '[data-check="test_cee_batch_mean"] .callout',
     '[data-check="test_cee_batch_mean"] table.mismatch tr.differs',
     '[data-check="test_cee_batch_mean"] details.output summary',
-    '[data-check="test_mse_book_example"] .badge.passed',
-    "#hidden-note", '[data-check="test_cee_random_labels"] .badge.vis',
+    "#passed summary", "#hidden-note", '[data-check="test_cee_random_labels"] .badge.vis',
     '[data-check="test_cee_random_labels"] .callout',
 ]
 SUMMARY_ELEMENTS = [
-    "h1", "#overview .stats", "#score-distribution svg", "#checks table",
-    '#checks tr[data-check="test_train_learns"]', "#errored table", "#timeouts table",
-    "#slowest table", "#data-sources", "#sandboxes", "#all-submissions summary",
+    "h1", "#status-counts", "#attention .attention-reason", "#overview .stats",
+    "#score-distribution svg",
+    "#checks table", "#instructor-details", "#all-table", "#gradebook-link", "#filter",
+    "#slowest table", "#sandboxes",
 ]
+CAUSE_ELEMENTS = ["h1", "#fix-first", "#cause-1 .message", "#cause-1 pre", "#passed summary"]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize(("report", "elements"), [
     ("student", STUDENT_ELEMENTS),
     ("student-ko", STUDENT_ELEMENTS),
-    ("student-ex06", ["h1", '[data-check="test_train_learns"] svg',
-                      '[data-check="test_train_learns"] .facts']),
-    ("summary", SUMMARY_ELEMENTS),
+    ("student-ex06", ["h1", "#records svg", "#records .facts"]),
+    ("summary-ex06", ['#checks tr[data-check="test_train_learns"]', "#timeouts table",
+                      "#instructor-details details"]),
+    ("summary-en", SUMMARY_ELEMENTS), ("summary-ko", SUMMARY_ELEMENTS),
+    ("syntax-error-en", CAUSE_ELEMENTS), ("syntax-error-ko", CAUSE_ELEMENTS),
+    ("timeout-en", CAUSE_ELEMENTS), ("timeout-ko", CAUSE_ELEMENTS),
+    ("nearly-passing-en", ["h1", "#fix-first", "#fix-first .hint", "#passed summary"]),
 ])
 def test_report_renders_cleanly_and_shows_its_key_elements(browser, reports, report, elements,
                                                            viewport, tmp_path):
@@ -349,7 +391,8 @@ def test_report_renders_cleanly_and_shows_its_key_elements(browser, reports, rep
     assert facts["lang"] == ("ko" if report.endswith("-ko") else "en")
     assert facts["h1"]
     assert facts["overflow"] <= 0, "the page scrolls sideways"
-    assert facts["images"] == facts["scripts"] == facts["stylesheets"] == 0
+    assert facts["images"] == facts["stylesheets"] == 0
+    assert facts["scripts"] == (1 if report.startswith("summary") else 0)
     assert facts["fontSize"] >= 15
     assert all(w >= 250 for w in facts["svgWidths"]), facts["svgWidths"]
     visible = page.visibility(elements)
@@ -360,6 +403,23 @@ def test_report_renders_cleanly_and_shows_its_key_elements(browser, reports, rep
     assert page.problems() == []
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("report", ["syntax-error-en", "syntax-error-ko", "timeout-en",
+                                    "timeout-ko", "nearly-passing-en", "nearly-passing-ko",
+                                    "student", "student-ko"])
+def test_what_to_fix_first_is_on_the_first_screen(browser, reports, report, viewport):
+    """Within the first screen: the score, and the top of the "fix this first" block with its
+    first cause or failed check."""
+    page = browser.open(reports[report].as_uri(), viewport)
+    first = "#cause-1 .message" if "syntax" in report or "timeout" in report else \
+        "#failed-checks .check"
+    boxes = page.evaluate(BOXES_JS % json.dumps(["#score .score-big", "#fix-first", first]))
+    for selector, box in boxes.items():
+        assert box is not None, selector
+        assert box["top"] >= 0 and box["top"] + 24 <= viewport["height"], (selector, box)
+    assert page.problems() == []
+
+
 def test_output_excerpt_is_collapsed_until_opened(browser, reports):
     page = browser.open(reports["student"].as_uri(), PHONE)
     pre = '[data-check="test_cee_batch_mean"] pre.output'
@@ -367,6 +427,56 @@ def test_output_excerpt_is_collapsed_until_opened(browser, reports):
     page.evaluate(f"document.querySelector('{pre}').parentElement.open = true")
     assert page.visibility([pre])[pre] == "ok"
     assert "batch loss: 1.4267" in page.evaluate(f"document.querySelector('{pre}').innerText")
+    assert page.problems() == []
+
+
+def _column(page: Page, index: int) -> list[str]:
+    return page.evaluate("[...document.querySelectorAll('#all-table tbody tr')]"
+                         f".filter(r => !r.hidden).map(r => r.cells[{index}].innerText.trim())")
+
+
+def test_summary_table_sorts_and_filters(browser, reports):
+    page = browser.open(reports["summary-en"].as_uri(), DESKTOP)
+    students = _column(page, 0)
+    assert students == sorted(students) and len(students) == 10
+    page.evaluate("document.querySelectorAll('#all-table thead button.sort')[2].click()")
+    scores = [float(s.split(" / ")[0]) for s in _column(page, 2)]
+    assert scores == sorted(scores) and len(set(scores)) > 1
+    page.evaluate("document.querySelectorAll('#all-table thead button.sort')[2].click()")
+    assert [float(s.split(" / ")[0]) for s in _column(page, 2)] == sorted(scores, reverse=True)
+    assert page.evaluate("document.querySelectorAll('#all-table thead th')[2]"
+                         ".getAttribute('aria-sort')") == "descending"
+    page.evaluate("document.querySelectorAll('#all-table thead button.sort')[1].click()")
+    assert _column(page, 1)[0] == "Code did not load" and _column(page, 1)[-1] == "Graded"
+    page.evaluate("const f = document.getElementById('filter'); f.value = 'timed out';"
+                  "f.dispatchEvent(new Event('input'))")
+    assert _column(page, 0) == ["DO_HAEUN"]
+    assert page.evaluate("document.getElementById('filter-count').textContent") == "1 / 10"
+    assert page.problems() == []
+
+
+def test_summary_reads_the_same_without_scripts(browser, reports):
+    page = browser.open(reports["summary-en"].as_uri(), PHONE, scripts=False)
+    assert page.visibility(["#all-table", "#attention li", "#gradebook-link"]) == {
+        "#all-table": "ok", "#attention li": "ok", "#gradebook-link": "ok"}
+    assert page.visibility(["#filter"])["#filter"] != "ok"  # no dead controls
+    assert page.evaluate("document.querySelectorAll('#all-table button').length") == 0
+    assert len(_column(page, 0)) == 10
+
+
+@pytest.mark.parametrize("report", ["summary-en", "summary-ko", "syntax-error-en",
+                                    "syntax-error-ko", "timeout-ko"])
+def test_every_link_resolves(browser, reports, report):
+    page = browser.open(reports[report].as_uri(), DESKTOP)
+    links = page.evaluate(LINKS_JS)
+    assert links
+    for link in links:
+        if link["hash"]:
+            assert link["target"], link  # an element of the page has that id
+        else:
+            assert link["href"].startswith("file://"), link
+            target = Path(unquote(link["href"].removeprefix("file://")))
+            assert target.is_file(), link
     assert page.problems() == []
 
 
@@ -392,17 +502,22 @@ def test_harness_detects_console_errors_network_and_low_contrast(browser, tmp_pa
     assert page.problems() == [] and page.evaluate(CONTRAST_JS) == []
 
 
+SCREENSHOTS_OF = [  # (report, viewport, file name)
+    *((f"{kind}-{lang}", viewport, f"{kind}-{lang}-{name}.png")
+      for kind in ("syntax-error", "timeout", "nearly-passing", "summary")
+      for lang in ("en", "ko")
+      for viewport, name in ((DESKTOP, "desktop"), (PHONE, "phone"))),
+    ("student-ex06", DESKTOP, "records-ex06-desktop.png"),
+]
+
+
 @pytest.mark.skipif(not os.environ.get("GRADER_UPDATE_SCREENSHOTS"),
                     reason="set GRADER_UPDATE_SCREENSHOTS=1 to refresh docs/screenshots")
 def test_update_screenshots(browser, reports):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shots = [("student", DESKTOP, "student-report-desktop.png"),
-             ("student", PHONE, "student-report-phone.png"),
-             ("student-ex06", DESKTOP, "student-report-ex06-desktop.png"),
-             ("student-ko", PHONE, "student-report-ko-phone.png"),
-             ("summary", DESKTOP, "summary-desktop.png"),
-             ("summary", PHONE, "summary-phone.png")]
-    for report, viewport, name in shots:
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    for report, viewport, name in SCREENSHOTS_OF:
         page = browser.open(reports[report].as_uri(), viewport)
         _shrink(page.screenshot(SCREENSHOTS / name, full_page=True))
         assert page.problems() == []

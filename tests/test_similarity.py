@@ -4,6 +4,7 @@ independent solutions left alone, hostile code shown as text."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import re
 import subprocess
@@ -29,6 +30,9 @@ DATA = REPO / "tests" / "data" / "similarity"
 BOOK = DATA / "book"
 COURSE = Course(REPO)
 EX05_COPIES = {("ana", "ben"), ("chloe", "dan"), ("chloe", "eve"), ("dan", "eve")}
+# comparing needs the similarity extra; a bare install (pip install -e .) runs the rest
+NEEDS_COPYDETECT = pytest.mark.skipif(importlib.util.find_spec("copydetect") is None,
+                                      reason="copydetect (the similarity extra) is not installed")
 
 
 def run_grader(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -47,6 +51,7 @@ def flagged_pairs(analysis: Analysis) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def ex05() -> Analysis:
+    pytest.importorskip("copydetect", reason="the similarity extra is not installed")
     return class_of("ex05")
 
 
@@ -187,6 +192,7 @@ def test_the_known_code_is_left_out_between_students(ex05: Analysis) -> None:
     assert fay_and_jung(without) > 0.6 > 0.2 > fay_and_jung(ex05)
 
 
+@NEEDS_COPYDETECT
 def test_short_exercise_independent_solutions_are_not_flagged() -> None:
     """ex03 is two short functions; loop_twin is a renamed, reordered copy of loop_style."""
     analysis = class_of("ex03")
@@ -196,6 +202,7 @@ def test_short_exercise_independent_solutions_are_not_flagged() -> None:
     assert max(p.similarity for p in others) < 0.3
 
 
+@NEEDS_COPYDETECT
 def test_identical_one_liners_are_too_short_to_be_evidence(tmp_path: Path) -> None:
     """ex01's answer is four one-liners every student writes alike: however similar, the
     matched code is below the minimum, so nothing is flagged."""
@@ -212,6 +219,7 @@ def test_identical_one_liners_are_too_short_to_be_evidence(tmp_path: Path) -> No
     assert analysis.flagged == [] and analysis.clusters == []
 
 
+@NEEDS_COPYDETECT
 def test_the_stub_is_not_evidence(tmp_path: Path) -> None:
     ex = COURSE.exercise("ex05")
     for student in ("a", "b", "c"):
@@ -228,6 +236,7 @@ OWN_CODE = (
 )
 
 
+@NEEDS_COPYDETECT
 def test_code_most_of_the_class_shares_is_discounted(tmp_path: Path) -> None:
     """A fragment in more submissions than the limit (here: in three or four of four) counts
     as code everyone writes, like the stub."""
@@ -243,6 +252,7 @@ def test_code_most_of_the_class_shares_is_discounted(tmp_path: Path) -> None:
     assert [p.similarity for p in discounted.pairs] == [0.0] * 6
 
 
+@NEEDS_COPYDETECT
 def test_a_large_class_is_compared_in_several_processes_with_the_same_result(
         ex05: Analysis, monkeypatch: pytest.MonkeyPatch) -> None:
     import grader.similarity.compare as compare
@@ -268,6 +278,7 @@ def test_clusters_are_groups_connected_by_flagged_pairs() -> None:
 
 # -- bad input ----------------------------------------------------------------------------------
 
+@NEEDS_COPYDETECT
 def test_unreadable_submissions_are_listed_and_the_others_compared(tmp_path: Path) -> None:
     for name in ("chloe.py", "eve.py"):
         (tmp_path / name).write_text((DATA / "ex05" / name).read_text())
@@ -322,6 +333,7 @@ class Relu:
 '''
 
 
+@NEEDS_COPYDETECT
 def test_pages_show_hostile_code_as_text(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -399,6 +411,7 @@ def printed(run: subprocess.CompletedProcess) -> str:
     return " ".join((run.stdout + run.stderr).split())  # the console wraps long lines
 
 
+@NEEDS_COPYDETECT
 def test_similarity_command(tmp_path: Path) -> None:
     run = run_grader("similarity", "ex05", str(DATA / "ex05"), "--out", str(tmp_path / "out"),
                      "--known", str(BOOK), cwd=REPO)
@@ -457,6 +470,7 @@ def batch_norm(x, gamma, beta, eps=1e-5):
     return out, printed(run)
 
 
+@NEEDS_COPYDETECT
 def test_grade_with_similarity_adds_the_section_to_the_summary(tmp_path: Path) -> None:
     out, output = grade_toy_class(tmp_path)
     summary = (out / "summary.html").read_text()

@@ -13,17 +13,23 @@ import numpy as np
 from grader.checks.proxy import RemoteObject, StudentFault
 
 Finding = tuple[str, dict[str, Any]]
+Text = str | dict[str, str]  # plain, or in several languages: {"en": ..., "ko": ...}
 TABLE_SIZE = 6
+THE_RESULT = {"en": "the result", "ko": "결과"}
 
 
 class Mistake(StudentFault):
-    """Raise in a check to fail it with your own message and, optionally, a hint key."""
+    """Raise in a check to fail it with your own message and, optionally, a hint key.
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    The message is shown as it is, or in the student's language when it is given in several
+    (``{"en": ..., "ko": ...}``, as :func:`grader.text.say` makes).
+    """
+
+    def __init__(self, message: Text, hint: str | None = None) -> None:
         super().__init__("custom", hint=hint, text=message)
 
 
-def as_array(value: Any, what: str) -> np.ndarray:
+def as_array(value: Any, what: Text) -> np.ndarray:
     """The student's value as an ndarray, or a failure that says what it was instead."""
     if value is None:
         raise StudentFault("mismatch", findings=[("cmp_none", {"what": what})])
@@ -44,9 +50,13 @@ def as_array(value: Any, what: str) -> np.ndarray:
 
 
 def assert_close(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
-                 what: str = "the result", hint: str | None = None,
+                 what: Text = THE_RESULT, hint: str | None = None,
                  batch_size: int | None = None) -> None:
-    """Fail with an explanation unless ``got`` has the expected shape and values."""
+    """Fail with an explanation unless ``got`` has the expected shape and values.
+
+    ``what`` names the value in messages: code (`` "`relu(x)`" ``) or words in every language
+    of the course (``{"en": "the loss of a batch", "ko": "배치의 손실"}``).
+    """
     expected = np.asarray(expected)
     try:
         actual = as_array(got, what)
@@ -59,11 +69,12 @@ def assert_close(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1
                            table=side_by_side(actual, expected))
 
 
-def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, what: str,
+def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, what: Text,
             batch_size: int | None = None) -> list[Finding]:
     """Why ``got`` is not ``expected``; an empty list means it is close enough."""
     if got.dtype.kind not in "biuf":
-        return [("cmp_dtype", {"what": what, "got": str(got.dtype), "expected": "numbers"})]
+        return [("cmp_dtype", {"what": what, "got": str(got.dtype),
+                               "expected": {"en": "numbers", "ko": "숫자"}})]
     if got.shape != expected.shape:
         return _explain_shape(got, expected, rtol, atol, what)
     g = got.astype(np.float64)
@@ -73,7 +84,7 @@ def explain(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float, 
 
 
 def _explain_values(g: np.ndarray, e: np.ndarray, got_dtype: np.dtype,
-                    expected_dtype: np.dtype, rtol: float, atol: float, what: str,
+                    expected_dtype: np.dtype, rtol: float, atol: float, what: Text,
                     batch_size: int | None) -> list[Finding]:
     """Findings for same-shaped values. nan never equals anything, not even an expected nan:
     an expectation that is nan came from broken code and cannot be matched."""
@@ -100,7 +111,8 @@ def _explain_values(g: np.ndarray, e: np.ndarray, got_dtype: np.dtype,
     # "4 times" reads as a contradiction: show only one of them. Relative to an expected 0
     # means nothing.
     ratio_named = bool(patterns) and patterns[0][0] in ("cmp_factor", "cmp_sign")
-    findings.append(("cmp_values_abs" if ratio_named or not scale else "cmp_values", {
+    kind = "cmp_scalar" if g.size == 1 else "cmp_values"  # one number has no "positions"
+    findings.append((kind + "_abs" if ratio_named or not scale else kind, {
         "what": what, "count": int((~close).sum()), "size": g.size, "index": _index(worst),
         "expected": float(e[worst]), "got": float(g[worst]),
         "abs_err": float(diff[worst]), "rel_err": float(diff[worst]) / (scale or 1.0)}))
@@ -111,7 +123,7 @@ def _explain_values(g: np.ndarray, e: np.ndarray, got_dtype: np.dtype,
 
 
 def _explain_shape(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
-                   what: str) -> list[Finding]:
+                   what: Text) -> list[Finding]:
     findings: list[Finding] = [("cmp_shape", {"what": what, "got": _shape(got.shape),
                                               "expected": _shape(expected.shape)})]
     if expected.ndim == 0 and got.size > 1:
@@ -203,8 +215,9 @@ def _is_simple_factor(factor: float, batch_size: int | None) -> bool:
 
 
 def side_by_side(got: np.ndarray, expected: np.ndarray) -> list[dict[str, str]] | None:
-    """A few entries of expected vs got around the worst difference, for reports."""
-    if got.shape != expected.shape or got.dtype.kind not in "biuf":
+    """A few entries of expected vs got around the worst difference, for reports (none for a
+    single number: the message says it all)."""
+    if got.shape != expected.shape or got.dtype.kind not in "biuf" or got.size <= 1:
         return None
     g = got.astype(np.float64).ravel()
     e = expected.astype(np.float64).ravel()

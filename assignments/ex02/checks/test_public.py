@@ -5,9 +5,9 @@ Expected values are written out as numbers; these checks never run the reference
 
 import numpy as np
 import pytest
-from result_helpers import as_numbers, check_accuracy, rows_hint
+from result_helpers import as_numbers, check_accuracy, for_samples, rows_hint
 
-from grader.checks import assert_close, assert_inputs_unchanged
+from grader.checks import assert_close, assert_inputs_unchanged, say
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -59,7 +59,7 @@ def test_softmax_1d_values(sub):
         ([3.0, 3.0, 3.0, 3.0], [0.25, 0.25, 0.25, 0.25]),
     ]
     for a, expected in cases:
-        assert_close(sub.softmax(np.array(a)), expected, what=f"softmax({a})")
+        assert_close(sub.softmax(np.array(a)), expected, what=f"`softmax({a})`")
 
 
 @pytest.mark.points(2)
@@ -77,7 +77,7 @@ def test_softmax_1d_large_inputs(sub):
         values = as_numbers(got)
         finite = values is not None and np.isfinite(values).all()
         # nan/inf is an overflow problem; finite but wrong values are a formula problem
-        assert_close(got, expected, what=f"softmax({a})",
+        assert_close(got, expected, what=f"`softmax({a})`",
                      hint="softmax_values" if finite else None)
 
 
@@ -92,12 +92,14 @@ def test_softmax_2d_rows(sub):
         [0.25, 0.25, 0.25, 0.25],
     ]
     got = sub.softmax(a)
-    assert_close(got, expected, what="softmax of a 3x4 array", hint=rows_hint(got, a.shape))
+    assert_close(got, expected, what=say("`softmax` of a 3x4 array", "3x4 배열에 대한 `softmax`"),
+                 hint=rows_hint(got, a.shape))
     a = np.array([[0.0, 1.0], [2.0, 0.0]])
     got = sub.softmax(a)
     assert_close(got, [[0.2689414213699951, 0.7310585786300049],
                        [0.8807970779778823, 0.11920292202211755]],
-                 what="softmax of a 2x2 array", hint=rows_hint(got, a.shape))
+                 what=say("`softmax` of a 2x2 array", "2x2 배열에 대한 `softmax`"),
+                 hint=rows_hint(got, a.shape))
 
 
 @pytest.mark.points(1)
@@ -115,7 +117,8 @@ def test_softmax_2d_large_rows(sub):
         [9.8596765437597708e-305, 1.0, 0.0, 2.6801379583386068e-304],
     ]
     got = sub.softmax(a)
-    assert_close(got, expected, what="softmax of a 3x4 array with large entries",
+    assert_close(got, expected, what=say("`softmax` of a 3x4 array with large entries",
+                                        "원소가 큰 3x4 배열에 대한 `softmax`"),
                  hint=rows_hint(got, a.shape))
 
 
@@ -132,7 +135,7 @@ def test_softmax_does_not_modify_input(sub):
     for a, expected in cases:
         got = assert_inputs_unchanged(sub.softmax, np.array(a))
         # an untouched input earns the point only with the right values
-        assert_close(got, expected, what=f"softmax({a})",
+        assert_close(got, expected, what=f"`softmax({a})`",
                      hint=rows_hint(got, np.shape(expected), "softmax_values"))
 
 
@@ -155,7 +158,7 @@ def test_forward_book_example(sub):
     """forward: the book's network and input x = [1.0, 0.5] give [0.3168..., 0.6962...]."""
     got = sub.forward(BOOK_NET, np.array([1.0, 0.5]))
     assert_close(got, [0.3168270764110298, 0.6962790898619668],
-                 what="forward(network, [1.0, 0.5])", hint=_forward_hint(got))
+                 what="`forward(network, [1.0, 0.5])`", hint=_forward_hint(got))
 
 
 @pytest.mark.points(1)
@@ -169,7 +172,8 @@ def test_forward_batch(sub):
     got = sub.forward(BOOK_NET, x)
     values = as_numbers(got)
     right_shape = values is not None and values.shape == (3, 2)
-    assert_close(got, expected, what="forward(network, x) for a batch of 3",
+    assert_close(got, expected, what=say("`forward(network, x)` for a batch of 3",
+                                        "배치 3개에 대한 `forward(network, x)`"),
                  hint=_forward_hint(got, "forward_values") if right_shape else None)
 
 
@@ -185,7 +189,8 @@ def test_forward_output_is_identity(sub):
     values = as_numbers(got)
     squashed = values is not None and values.shape == (4, 3) and bool(
         np.all((values > 0) & (values < 1)))
-    assert_close(got, expected, what="forward(network, x) for a network with 3 outputs",
+    assert_close(got, expected, what=say("`forward(network, x)` for a network with 3 outputs",
+                                        "출력이 3개인 신경망의 `forward(network, x)`"),
                  hint="forward_output" if squashed else _forward_hint(got))
 
 
@@ -197,7 +202,7 @@ def test_forward_output_is_identity(sub):
 def test_predict_book_example(sub):
     """predict: the book's network and x = [1.0, 0.5] give softmax of forward's output."""
     assert_close(sub.predict(BOOK_NET, np.array([1.0, 0.5])),
-                 [0.4062590715541802, 0.5937409284458198], what="predict(network, [1.0, 0.5])")
+                 [0.4062590715541802, 0.5937409284458198], what="`predict(network, [1.0, 0.5])`")
 
 
 @pytest.mark.points(2)
@@ -209,7 +214,8 @@ def test_predict_batch_probabilities(sub):
                 [0.5005535504116853, 0.4267416384906472, 0.07270481109766745],
                 [0.2784000896191503, 0.6400812248925485, 0.08151868548830125],
                 [0.47173134084729934, 0.42727350143544496, 0.10099515771725583]]
-    assert_close(got, expected, what="predict(network, x) for a batch of 4",
+    assert_close(got, expected, what=say("`predict(network, x)` for a batch of 4",
+                                        "배치 4개에 대한 `predict(network, x)`"),
                  hint=rows_hint(got, (4, 3)))
 
 
@@ -238,10 +244,10 @@ def test_accuracy_value(sub):
     # predicted classes:  0  1  2  2  1  0  0  2  1  1
     t = np.array([0, 1, 2, 1, 1, 0, 2, 2, 0, 1])
     check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), 0.7, 10, 1,
-                    what="accuracy(network, x, t, batch_size=1)")
+                    what="`accuracy(network, x, t, batch_size=1)`")
     x, t, expected = _argmax_data(12, 4)
     check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 12, 1,
-                    what="accuracy(network, x, t, batch_size=1)")
+                    what="`accuracy(network, x, t, batch_size=1)`")
 
 
 @pytest.mark.points(1)
@@ -251,10 +257,10 @@ def test_accuracy_default_batch_size(sub):
     for n in (250, 10):
         x, t, expected = _argmax_data(n, 5)
         check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, n, 1,
-                        what=f"accuracy(network, x, t, batch_size=1) for {n} samples")
+                        what=for_samples("accuracy(network, x, t, batch_size=1)", n))
         check_accuracy(sub.accuracy(ARGMAX_NET, x, t), expected, n, 100,
                         hint="accuracy_batches",
-                        what=f"accuracy(network, x, t) for {n} samples")
+                        what=for_samples("accuracy(network, x, t)", n))
 
 
 @pytest.mark.points(2)
@@ -263,8 +269,8 @@ def test_accuracy_batch_sizes(sub):
     """accuracy: the same answer for every batch_size, also when it does not divide len(x)."""
     x, t, expected = _argmax_data(25, 3)
     check_accuracy(sub.accuracy(ARGMAX_NET, x, t, batch_size=1), expected, 25, 1,
-                    what="accuracy(network, x, t, batch_size=1) for 25 samples")
+                    what=for_samples("accuracy(network, x, t, batch_size=1)", 25))
     for batch_size in (4, 7, 10, 25, 60):
         got = sub.accuracy(ARGMAX_NET, x, t, batch_size=batch_size)
         check_accuracy(got, expected, 25, batch_size, hint="accuracy_batches",
-                        what=f"accuracy(network, x, t, batch_size={batch_size}) for 25 samples")
+                        what=for_samples(f"accuracy(network, x, t, batch_size={batch_size})", 25))

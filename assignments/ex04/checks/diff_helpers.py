@@ -8,7 +8,7 @@ student's, so that a hint names a mistake only when it reproduces the student's 
 
 import numpy as np
 
-from grader.checks import Mistake, StudentFault, assert_close, worker_function
+from grader.checks import Mistake, StudentFault, assert_close, say, worker_function
 
 H = 1e-4  # the book's step
 
@@ -73,19 +73,28 @@ def explain_rows(got, source, x, expected):
         minus[i] -= H
         whole_rows[i] = (f(plus) - f(minus)) / (2 * H)
     if np.allclose(got, whole_rows, rtol=1e-5, atol=1e-8):
-        raise Mistake("On a 2-D x, numerical_gradient gave every entry of a row the same "
-                      "value: it nudged a whole row at a time. For a 2-D array, len(x) is "
-                      "the number of rows and x[i] is a whole row, so a loop written for "
-                      "1-D x does not visit single elements.", hint="gradient_any_shape")
+        raise Mistake(say(
+            "On a 2-D `x`, `numerical_gradient` gave every entry of a row the same value: it "
+            "nudged a whole row at a time. For a 2-D array, `len(x)` is the number of rows and "
+            "`x[i]` is a whole row, so a loop written for 1-D `x` does not visit single "
+            "elements.",
+            "2차원 `x`에서 `numerical_gradient`가 한 행의 모든 원소에 같은 값을 냈습니다. 한 "
+            "번에 행 전체를 움직였기 때문입니다. 2차원 배열에서 `len(x)`는 행의 개수이고 "
+            "`x[i]`는 행 하나 전체이므로, 1차원 `x`용으로 쓴 반복문은 원소 하나하나를 방문하지 "
+            "않습니다."), hint="gradient_any_shape")
     per_row = np.array([grader_gradient(f, row) for row in x])
     if np.allclose(got, per_row, rtol=1e-5, atol=1e-8):
-        raise Mistake("On a 2-D x, numerical_gradient called f on each row separately, as "
-                      "if the rows were separate points. That is what the book's "
-                      "ch04/gradient_2d.py does (it draws the gradient at many points at "
-                      "once); here f is a function of the whole array. Follow "
-                      "common/gradient.py instead: nudge one element at a time "
-                      "(np.nditer with multi_index) and call f on all of x.",
-                      hint="gradient_any_shape")
+        raise Mistake(say(
+            "On a 2-D `x`, `numerical_gradient` called `f` on each row separately, as if the "
+            "rows were separate points. That is what the book's `ch04/gradient_2d.py` does (it "
+            "draws the gradient at many points at once); here `f` is a function of the whole "
+            "array. Follow `common/gradient.py` instead: nudge one element at a time "
+            "(`np.nditer` with `multi_index`) and call `f` on all of `x`.",
+            "2차원 `x`에서 `numerical_gradient`가 행마다 따로 `f`를 호출했습니다. 행을 서로 "
+            "다른 점처럼 다룬 것입니다. 책의 `ch04/gradient_2d.py`가 그렇게 합니다(여러 점의 "
+            "기울기를 한꺼번에 그리려고). 여기서 `f`는 배열 전체의 함수입니다. 대신 "
+            "`common/gradient.py`처럼 원소를 하나씩 움직이고(`multi_index`를 쓴 `np.nditer`) "
+            "`f`는 `x` 전체에 대해 호출하세요."), hint="gradient_any_shape")
 
 
 def check_descent(sub, note, got, source, start, expected, rtol=1e-5, atol=1e-9):
@@ -101,7 +110,7 @@ def check_descent(sub, note, got, source, start, expected, rtol=1e-5, atol=1e-9)
     if isinstance(got, np.ndarray) and got.shape == start.shape and not np.allclose(
             got, expected, rtol=rtol, atol=atol):
         explain_descent(sub, got, source, start)
-    assert_close(got, expected, rtol=rtol, atol=atol, what="the final x")
+    assert_close(got, expected, rtol=rtol, atol=atol, what=say("the final `x`", "최종 `x`"))
 
 
 def explain_descent(sub, got, source, start):
@@ -114,11 +123,18 @@ def explain_descent(sub, got, source, start):
     if isinstance(grad, np.ndarray) and grad.dtype.kind in "biuf" and not (
             grad.shape == start.shape
             and np.allclose(grad, grader_gradient(f, start), rtol=1e-6, atol=1e-7)):
-        raise Mistake("gradient_descent moves along your numerical_gradient, which gives a "
-                      f"wrong gradient at the start point {start.tolist()}: fix "
-                      "numerical_gradient first (see its checks).", hint="gd_gradient_first")
+        raise Mistake(say(
+            "`gradient_descent` moves along your `numerical_gradient`, which gives a wrong "
+            "gradient at the start point `{start}`: fix `numerical_gradient` first (see its "
+            "checks).",
+            "`gradient_descent`는 여러분의 `numerical_gradient`를 따라 움직이는데, 이 함수가 "
+            "시작점 `{start}`에서 틀린 기울기를 냅니다. 먼저 `numerical_gradient`를 고치세요"
+            "(그 검사들을 보세요).", start=start.tolist()), hint="gd_gradient_first")
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(got)) or f(got) > f(start):
-            raise Mistake(f"Starting from {start.tolist()}, gradient_descent ended at "
-                          f"{np.round(got, 6).tolist()}, where f is larger than at the start: "
-                          "it climbed instead of descending.", hint="gd_direction")
+            raise Mistake(say(
+                "Starting from `{start}`, `gradient_descent` ended at `{end}`, where `f` is "
+                "larger than at the start: it climbed instead of descending.",
+                "`gradient_descent`가 `{start}`에서 출발해 `{end}`에서 끝났는데, 그곳의 `f` 값이 "
+                "출발점보다 큽니다. 내려가지 않고 올라갔습니다.", start=start.tolist(),
+                end=np.round(got, 6).tolist()), hint="gd_direction")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from diff_helpers import check_descent, diagnose_diff, explain_rows, gradient_hint
 
-from grader.checks import assert_close, assert_inputs_unchanged, worker_function
+from grader.checks import assert_close, assert_inputs_unchanged, say, worker_function
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -25,7 +25,7 @@ def check_diff(sub, cases, rtol=1e-6):
                 got, exact, rtol=rtol, atol=0):
             hint = diagnose_diff(float(got), source, x)
         assert_close(got, exact, rtol=rtol, atol=0, hint=hint,
-                     what=f"numerical_diff({source.removeprefix('lambda x: ')}, x={x!r})")
+                     what=f"`numerical_diff({source}, {x!r})`")
 
 
 @pytest.mark.points(2)
@@ -65,7 +65,9 @@ def test_numerical_gradient_book_example(sub):
                             ([3.0, 0.0], [6.0, 0.0])):
         got = sub.numerical_gradient(f, np.array(point))
         assert_close(got, expected, rtol=1e-6, atol=1e-8,
-                     what=f"numerical_gradient(x0^2 + x1^2, x={point})")
+                     what=say("`numerical_gradient(f, x)` for `f(x) = x[0]**2 + x[1]**2` at "
+                              "`x = {point}`", "`x = {point}`에서 `f(x) = x[0]**2 + x[1]**2`의 "
+                              "`numerical_gradient(f, x)`", point=point))
 
 
 @pytest.mark.points(2)
@@ -78,7 +80,8 @@ def test_numerical_gradient_2d(sub):
     expected = 2 * weights * x
     explain_rows(got, WEIGHTED, x, expected)
     assert_close(got, expected, rtol=1e-6, atol=1e-8,
-                 what="numerical_gradient(sum(w * x**2)) for a 2x3 x")
+                 what=say("`numerical_gradient(f, x)` for `f(x) = np.sum(w * x**2)` and a 2x3 `x`",
+                          "2x3 `x`에서 `f(x) = np.sum(w * x**2)`의 `numerical_gradient(f, x)`"))
 
 
 MIXED = "lambda x: np.sum(np.sin(x)) * np.sum(x)"
@@ -92,7 +95,10 @@ def test_numerical_gradient_leaves_x_unchanged(sub):
     got = assert_inputs_unchanged(sub.numerical_gradient, worker_function(MIXED), x)
     # an untouched x earns the point only with the right gradient
     exact = np.cos(x) * np.sum(x) + np.sum(np.sin(x))
-    assert_close(got, exact, rtol=1e-5, atol=1e-6, what="numerical_gradient(sum(sin x) sum(x))",
+    assert_close(got, exact, rtol=1e-5, atol=1e-6, what=say("`numerical_gradient(f, x)` for "
+                                                        "`f(x) = np.sum(np.sin(x)) * np.sum(x)`",
+                                                        "`f(x) = np.sum(np.sin(x)) * np.sum(x)`"
+                                                        "의 `numerical_gradient(f, x)`"),
                  hint=gradient_hint(got, MIXED, x, "numerical_gradient"))
 
 

@@ -8,7 +8,9 @@ forward. So forward and backward earn their points each on its own.
 
 import numpy as np
 
-from grader.checks import Mistake, assert_close
+from grader.checks import Mistake, assert_close, say
+
+LABELS = {"one-hot": {"en": "one-hot", "ko": "원-핫"}, "integer": {"en": "integer", "ko": "정수"}}
 
 H = 1e-5
 RTOL, ATOL = 1e-4, 1e-7
@@ -73,10 +75,26 @@ def gradient_attribute(layer, name, what):
     """layer.dW or layer.db after backward, failing plainly when backward did not set it."""
     value = getattr(layer, name)
     if value is None:
-        raise Mistake(f"{what} is None after backward: assign the gradient to self.{name} "
-                      f"(a local variable {name} disappears when backward returns).",
-                      hint="affine_backward")
+        raise Mistake(say(
+            "{what} is `None` after `backward`: assign the gradient to `self.{name}` (a local "
+            "variable `{name}` disappears when `backward` returns).",
+            "`backward` 뒤에도 {what}{이} `None`입니다. 기울기를 `self.{name}`에 대입하세요. "
+            "지역 변수 `{name}`{은} `backward`가 끝나면 사라집니다.", what=what, name=name),
+            hint="affine_backward")
     return value
+
+
+def shaped(what, **arrays):
+    """How messages name ``what`` (code) computed for arrays of the shapes given."""
+    shown = ", ".join(f"{name}.shape = {np.shape(v)}" for name, v in arrays.items())
+    return say("`{what}` for `{shown}`", "`{shown}`일 때의 `{what}`", what=what, shown=shown)
+
+
+def swl_backward_what(labels, n, call="SoftmaxWithLoss.backward()"):
+    """How messages name ``call`` (code) with ``labels`` ("one-hot" or "integer") for a batch
+    of ``n``."""
+    return say("`{call}` with {labels} labels, batch of {n}",
+               "{labels} 레이블, 배치 {n}개에서 `{call}`", call=call, labels=LABELS[labels], n=n)
 
 
 def batch_hint(got, expected, batch_size):

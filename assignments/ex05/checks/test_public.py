@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from gradient_helpers import (
     ATOL,
+    LABELS,
     RTOL,
     affine,
     affine_gradients,
@@ -18,12 +19,14 @@ from gradient_helpers import (
     check_swl_backward,
     gradient_attribute,
     relu,
+    shaped,
     sigmoid,
     softmax_with_loss_gradient,
+    swl_backward_what,
     weighted_gradient,
 )
 
-from grader.checks import assert_close, assert_inputs_unchanged
+from grader.checks import assert_close, assert_inputs_unchanged, say
 
 # Every call into the student's code here returns in milliseconds: 5 s is ample, and a
 # function that never returns costs 5 s per check instead of the worker's default 10 s.
@@ -38,7 +41,7 @@ def layer_gradient_check(layer_class, formula, x, rng, what):
     layer.forward(x)
     dx = layer.backward(G.copy())
     assert_close(dx, weighted_gradient(formula, x, G), rtol=RTOL, atol=ATOL,
-                 what=f"{what}.backward(dout) for x of shape {x.shape}")
+                 what=shaped(f"{what}.backward(dout)", x=x))
 
 
 # -- Relu --------------------------------------------------------------------------------
@@ -49,7 +52,7 @@ def layer_gradient_check(layer_class, formula, x, rng, what):
 def test_relu_forward(sub):
     """Relu.forward sets negative entries to 0 and keeps the others."""
     x = np.array([[1.0, -0.5], [-2.0, 3.0]])
-    assert_close(sub.Relu().forward(x), [[1.0, 0.0], [0.0, 3.0]], what="Relu.forward(x)")
+    assert_close(sub.Relu().forward(x), [[1.0, 0.0], [0.0, 3.0]], what="`Relu.forward(x)`")
 
 
 @pytest.mark.points(1)
@@ -59,7 +62,7 @@ def test_relu_forward_leaves_x_unchanged(sub):
     x = np.array([[1.0, -0.5, 0.0], [-2.0, 3.0, -1e-3]])
     out = assert_inputs_unchanged(sub.Relu().forward, x)
     # an untouched input earns the point only with the right output
-    assert_close(out, relu(x), what="Relu.forward(x)", hint="relu_forward")
+    assert_close(out, relu(x), what="`Relu.forward(x)`", hint="relu_forward")
 
 
 @pytest.mark.points(2)
@@ -79,7 +82,7 @@ def test_sigmoid_forward(sub):
     """Sigmoid.forward computes 1 / (1 + exp(-x))."""
     got = sub.Sigmoid().forward(np.array([[0.0, 2.0, -2.0]]))
     assert_close(got, [[0.5, 0.8807970779778823, 0.11920292202211755]],
-                 what="Sigmoid.forward(x)")
+                 what="`Sigmoid.forward(x)`")
 
 
 @pytest.mark.points(2)
@@ -102,7 +105,7 @@ def test_affine_forward(sub):
     b = np.array([0.1, -0.2])
     x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 2.0]])
     assert_close(sub.Affine(W, b).forward(x), [[2.6, 1.3], [0.1, -1.2]],
-                 what="Affine(W, b).forward(x)")
+                 what="`Affine(W, b).forward(x)`")
 
 
 def affine_case(rng, x_shape, out_size):
@@ -132,7 +135,7 @@ def test_affine_backward_dx(sub, rng):
         x, W, b, G = affine_case(rng, x_shape, out_size)
         _, dx = affine_backward(sub, x, W, b, G)
         assert_close(dx, affine_gradients(x, W, b, G)[0], rtol=RTOL, atol=ATOL,
-                     what=f"dx returned by Affine.backward for x of shape {x_shape}")
+                     what=shaped("Affine.backward(dout)", x=x))
 
 
 def check_affine_parameter_gradient(sub, rng, name):
@@ -141,7 +144,7 @@ def check_affine_parameter_gradient(sub, rng, name):
     for x_shape, out_size in AFFINE_SHAPES:
         x, W, b, G = affine_case(rng, x_shape, out_size)
         layer, _ = affine_backward(sub, x, W, b, G)
-        what = f"Affine.{name} for x of shape {x_shape}"
+        what = shaped(f"Affine.{name}", x=x)
         assert_close(gradient_attribute(layer, name, what),
                      affine_gradients(x, W, b, G)[position], rtol=RTOL, atol=ATOL, what=what,
                      hint=f"affine_{name}")
@@ -168,12 +171,12 @@ def test_affine_4d_input(sub, rng):
     x, W, b, G = affine_case(rng, (2, 3, 2, 2), 4)
     out = sub.Affine(W, b).forward(x)
     flattened = isinstance(out, np.ndarray) and out.shape == (2, 4)
-    assert_close(out, affine(x, W, b), what="Affine.forward(x) for x of shape (2, 3, 2, 2)",
+    assert_close(out, affine(x, W, b), what=shaped("Affine.forward(x)", x=x),
                  hint="affine_forward" if flattened else "affine_flatten")
     _, dx = affine_backward(sub, x, W, b, G)
     assert_close(dx, affine_gradients(x, W, b, G)[0], rtol=RTOL, atol=ATOL,
                  hint="affine_dx_shape",
-                 what="dx returned by Affine.backward for x of shape (2, 3, 2, 2)")
+                 what=shaped("Affine.backward(dout)", x=x))
 
 
 # -- SoftmaxWithLoss ---------------------------------------------------------------------
@@ -189,7 +192,8 @@ def test_softmax_with_loss_forward(sub, labels):
     t = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]) if labels == "one-hot" else np.array([2, 0])
     loss = sub.SoftmaxWithLoss().forward(X_SMALL, t)
     # mean of -log(softmax) at the true classes: (0.40760596 + 1.09861229) / 2
-    assert_close(loss, 0.7531091206, rtol=1e-5, what=f"the loss ({labels} labels)")
+    assert_close(loss, 0.7531091206, rtol=1e-5, what=say(
+        "the loss with {labels} labels", "{labels} 레이블의 손실", labels=LABELS[labels]))
 
 
 def swl_gradient_check(sub, rng, labels):
@@ -201,7 +205,7 @@ def swl_gradient_check(sub, rng, labels):
         layer = sub.SoftmaxWithLoss()
         layer.forward(x, t)
         check_swl_backward(layer.backward(), softmax_with_loss_gradient(x, t),
-                           f"SoftmaxWithLoss.backward() with {labels} labels, batch of {n}")
+                           swl_backward_what(labels, n))
 
 
 @pytest.mark.points(2)

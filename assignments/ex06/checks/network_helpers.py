@@ -8,7 +8,7 @@ set itself: never from the student's own loss, which may be wrong or do nothing 
 
 import numpy as np
 
-from grader.checks import Mistake, assert_close, copy_into, handle
+from grader.checks import Mistake, assert_close, copy_into, handle, say
 
 KEYS = ("W1", "b1", "W2", "b2")
 ACTIVATIONS = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "ReLU": lambda a: np.maximum(0, a)}
@@ -20,9 +20,13 @@ def as_number(value, what):
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(())[()]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise Mistake(f"{what} returned {type(value).__name__}; expected a single number.")
+        raise Mistake(say("`{what}` returned `{type}`; expected a single number.",
+                          "`{what}`의 결과가 숫자 하나가 아니라 `{type}`입니다.", what=what,
+                          type=type(value).__name__))
     if not np.isfinite(value):
-        raise Mistake(f"{what} returned {value}; expected a finite number.")
+        raise Mistake(say("`{what}` returned {value}; expected a finite number.",
+                          "`{what}`의 결과가 유한한 숫자가 아니라 {value}입니다.", what=what,
+                          value=value))
     return float(value)
 
 
@@ -78,8 +82,9 @@ def compare_gradients(got, params, x, t, what):
     """The student's gradient dict against the true one (sigmoid or ReLU net), naming the
     usual mistakes when it matches neither."""
     if not isinstance(got, dict) or any(key not in got for key in KEYS):
-        raise Mistake(f"{what} must return a dict with the keys 'W1', 'b1', 'W2', 'b2'.",
-                      hint="gradient")
+        raise Mistake(say("`{what}` must return a dict with the keys `'W1'`, `'b1'`, `'W2'`, "
+                          "`'b2'`.", "`{what}`{은} 키가 `'W1'`, `'b1'`, `'W2'`, `'b2'`인 "
+                          "딕셔너리를 반환해야 합니다.", what=what), hint="gradient")
     dtype = params["W1"].dtype
     truths = {name: true_gradients(params, x, t, name) for name in ACTIVATIONS}
     if matching_activation(got, truths, dtype) is not None:
@@ -101,7 +106,9 @@ def compare_gradients(got, params, x, t, what):
         elif batch > 1 and key not in wrong_keys(truth, batch):
             hint = "gradient_batch"
         assert_close(got[key], truth[key], rtol=rtol, atol=atol, batch_size=batch,
-                     what=f"{what}['{key}'] for a batch of {batch}", hint=hint)
+                     what=say("`{what}['{key}']` for a batch of {batch}",
+                              "배치 {batch}개에서 `{what}['{key}']`", what=what, key=key,
+                              batch=batch), hint=hint)
 
 
 def grader_numerical_gradient(net, params, x, t):

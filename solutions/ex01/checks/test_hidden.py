@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, assert_inputs_unchanged
+from grader.checks import assert_close, assert_inputs_unchanged, say
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -22,13 +22,19 @@ def _inputs(rng, scale=3.0):
     ]
 
 
+def of_shape(function, x):
+    """How messages name the result of ``function`` on ``x``."""
+    return say("`{function}` of an array of shape {shape}",
+               "형상이 {shape}인 배열에 대한 `{function}`", function=function, shape=x.shape)
+
+
 @pytest.mark.points(1)
 @pytest.mark.hint("step_values")
 def test_step_function_matches_reference(sub, ref, rng):
     """step_function: random inputs of several shapes."""
     for x in _inputs(rng, scale=5.0):
         assert_close(sub.step_function(x), ref.step_function(x),
-                     what=f"step_function of an array of shape {x.shape}")
+                     what=of_shape("step_function", x))
 
 
 @pytest.mark.points(2)
@@ -38,7 +44,7 @@ def test_sigmoid_matches_reference(sub, ref, rng):
     for scale in (0.5, 4.0, 30.0):
         for x in _inputs(rng, scale):
             assert_close(sub.sigmoid(x), ref.sigmoid(x),
-                         what=f"sigmoid of an array of shape {x.shape}")
+                         what=of_shape("sigmoid", x))
 
 
 @pytest.mark.points(1)
@@ -57,7 +63,7 @@ def test_sigmoid_extreme_inputs(sub, ref, rng):
         values = np.asarray(got) if isinstance(got, (float, np.generic, np.ndarray)) else None
         finite = values is not None and values.dtype.kind in "iuf" and np.isfinite(values).all()
         # nan/inf is an overflow problem; finite but wrong values are a formula problem
-        assert_close(got, ref.sigmoid(x), what=f"sigmoid of an array of shape {x.shape}",
+        assert_close(got, ref.sigmoid(x), what=of_shape("sigmoid", x),
                      hint="sigmoid_formula" if finite else None)
 
 
@@ -66,7 +72,7 @@ def test_sigmoid_extreme_inputs(sub, ref, rng):
 def test_relu_matches_reference(sub, ref, rng):
     """relu: random inputs of several shapes."""
     for x in _inputs(rng, scale=10.0):
-        assert_close(sub.relu(x), ref.relu(x), what=f"relu of an array of shape {x.shape}")
+        assert_close(sub.relu(x), ref.relu(x), what=of_shape("relu", x))
 
 
 @pytest.mark.points(1)
@@ -75,7 +81,7 @@ def test_identity_function_matches_reference(sub, ref, rng):
     """identity_function: random inputs of several shapes."""
     for x in _inputs(rng, scale=100.0):
         assert_close(sub.identity_function(x), ref.identity_function(x),
-                     what=f"identity_function of an array of shape {x.shape}")
+                     what=of_shape("identity_function", x))
 
 
 VALUE_HINTS = {"step_function": "step_values", "sigmoid": "sigmoid_formula",
@@ -91,4 +97,4 @@ def test_activations_do_not_modify_inputs(sub, ref, rng):
             got = assert_inputs_unchanged(getattr(sub, name), x)
             # an untouched input earns the point only with the right values
             assert_close(got, getattr(ref, name)(x), hint=hint,
-                         what=f"{name} of an array of shape {x.shape}")
+                         what=of_shape(name, x))

@@ -4,9 +4,9 @@ import itertools
 
 import numpy as np
 import pytest
-from result_helpers import as_numbers, check_accuracy, rows_hint
+from result_helpers import as_numbers, check_accuracy, for_samples, rows_hint
 
-from grader.checks import assert_close
+from grader.checks import assert_close, say
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -44,12 +44,15 @@ def test_softmax_matches_reference(sub, ref, rng):
     """softmax: random 1-D and 2-D inputs of several sizes."""
     for n in (1, 2, 10, 100):
         a = rng.normal(size=n) * 3
-        assert_close(sub.softmax(a), ref.softmax(a), what=f"softmax of a 1-D array of size {n}")
+        assert_close(sub.softmax(a), ref.softmax(a), what=say(
+            "`softmax` of a 1-D array of size {n}", "크기가 {n}인 1차원 배열에 대한 `softmax`",
+            n=n))
     for shape in ((1, 5), (7, 3), (4, 4), (20, 10), (6, 1)):
         a = rng.normal(size=shape) * 3
         got = sub.softmax(a)
-        assert_close(got, ref.softmax(a), what=f"softmax of an array of shape {shape}",
-                     hint=rows_hint(got, shape))
+        assert_close(got, ref.softmax(a), hint=rows_hint(got, shape), what=say(
+            "`softmax` of an array of shape {shape}", "형상이 {shape}인 배열에 대한 `softmax`",
+            shape=shape))
 
 
 @pytest.mark.points(1)
@@ -65,8 +68,9 @@ def test_softmax_large_matches_reference(sub, ref, rng):
         values = as_numbers(got)
         finite = values is not None and np.isfinite(values).all()
         hint = rows_hint(got, a.shape, "softmax_values") if finite else None
-        assert_close(got, ref.softmax(a), what=f"softmax of an array of shape {a.shape} "
-                     "with large entries", hint=hint)
+        assert_close(got, ref.softmax(a), hint=hint,
+                     what=say("`softmax` of an array of shape {shape} with large entries",
+                              "원소가 크고 형상이 {shape}인 배열에 대한 `softmax`", shape=a.shape))
 
 
 @pytest.mark.points(2)
@@ -80,7 +84,9 @@ def test_forward_matches_reference(sub, ref, rng):
             got = sub.forward(net, x)
             expected = ref.forward(net, x)
             assert_close(got, expected, hint=_forward_hint(got, expected),
-                         what=f"forward for layer sizes {sizes} and x of shape {x.shape}")
+                         what=say("`forward` for layer sizes {sizes} and `x` of shape {shape}",
+                                      "층 크기가 {sizes}이고 `x`의 형상이 {shape}일 때의 `forward`",
+                                      sizes=sizes, shape=x.shape))
 
 
 @pytest.mark.points(2)
@@ -94,7 +100,9 @@ def test_predict_matches_reference(sub, ref, rng):
             got = sub.predict(net, x)
             expected = ref.predict(net, x)
             assert_close(got, expected, hint=rows_hint(got, expected.shape),
-                         what=f"predict for layer sizes {sizes} and x of shape {x.shape}")
+                         what=say("`predict` for layer sizes {sizes} and `x` of shape {shape}",
+                                      "층 크기가 {sizes}이고 `x`의 형상이 {shape}일 때의 `predict`",
+                                      sizes=sizes, shape=x.shape))
 
 
 @pytest.mark.points(1)
@@ -108,7 +116,9 @@ def test_predict_large_outputs(sub, ref, rng):
     got = sub.predict(net, x)
     values = as_numbers(got)
     finite = values is not None and np.isfinite(values).all()
-    assert_close(got, ref.predict(net, x), what="predict with large outputs of the last layer",
+    assert_close(got, ref.predict(net, x), what=say(
+                     "`predict` with large outputs of the last layer",
+                     "마지막 층의 출력이 클 때의 `predict`"),
                  hint=rows_hint(got, (12, 3), "predict_softmax") if finite else None)
 
 
@@ -130,13 +140,13 @@ def test_accuracy_matches_reference(sub, ref, rng):
         t = _labels(rng, net, ref, x)
         expected = ref.accuracy(net, x, t)
         check_accuracy(sub.accuracy(net, x, t, batch_size=1), expected, n, 1,
-                        what=f"accuracy(network, x, t, batch_size=1) for {n} samples")
+                        what=for_samples("accuracy(network, x, t, batch_size=1)", n))
         for batch_size in (32, 128, None, 1000):
             if batch_size is None:
-                got, what = sub.accuracy(net, x, t), f"accuracy(network, x, t) for {n} samples"
+                got, what = sub.accuracy(net, x, t), for_samples("accuracy(network, x, t)", n)
             else:
                 got = sub.accuracy(net, x, t, batch_size=batch_size)
-                what = f"accuracy(network, x, t, batch_size={batch_size}) for {n} samples"
+                what = for_samples(f"accuracy(network, x, t, batch_size={batch_size})", n)
             check_accuracy(got, expected, n, batch_size or 100, what=what,
                             hint="accuracy_batches")
 
@@ -157,4 +167,5 @@ def test_accuracy_edge_cases(sub, ref, rng):
             # with batch_size > 1 a wrong answer is most likely a batching mistake
             check_accuracy(got, expected, n, batch_size,
                             hint="accuracy_batches" if batch_size > 1 else None,
-                            what=f"accuracy for {n} samples, batch_size={batch_size}")
+                            what=for_samples(
+                                f"accuracy(network, x, t, batch_size={batch_size})", n))

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from loss_helpers import CEE_RTOL, as_numbers, factor_hint
+from loss_helpers import CEE_RTOL, as_numbers, factor_hint, shaped
 
-from grader.checks import Mistake, assert_close, assert_inputs_unchanged
+from grader.checks import Mistake, assert_close, assert_inputs_unchanged, say
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -39,7 +39,7 @@ def test_mse_matches_reference(sub, ref, rng):
     for y, t in cases:
         got = sub.mean_squared_error(y, t)
         expected = ref.mean_squared_error(y, t)
-        assert_close(got, expected, what=f"mean_squared_error for y of shape {y.shape}",
+        assert_close(got, expected, what=shaped("mean_squared_error(y, t)", y=y),
                      hint=factor_hint(got, expected, 2.0, "mse_half"))
 
 
@@ -50,14 +50,14 @@ def test_cee_one_hot_matches_reference(sub, ref, rng):
     y = _probabilities(rng, 1, 10)[0]
     t = _one_hot(rng.integers(10), 10)
     assert_close(sub.cross_entropy_error(y, t), ref.cross_entropy_error(y, t), rtol=CEE_RTOL,
-                 what="cross_entropy_error for one sample of 10 classes")
+                 what=shaped("cross_entropy_error(y, t)", y=y, t=t))
     for n, classes in BATCHES:
         y = _probabilities(rng, n, classes)
         t = _one_hot(rng.integers(0, classes, size=n), classes)
         got = sub.cross_entropy_error(y, t)
         expected = ref.cross_entropy_error(y, t)
         assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
-                     what=f"cross_entropy_error for y of shape {y.shape}, one-hot t",
+                     what=shaped("cross_entropy_error(y, t)", y=y, t=t),
                      hint=factor_hint(got, expected, n, "cee_batch_mean"))
 
 
@@ -71,8 +71,7 @@ def test_cee_labels_matches_reference(sub, ref, rng):
         got = sub.cross_entropy_error(y, t)
         expected = ref.cross_entropy_error(y, t)
         assert_close(got, expected, rtol=CEE_RTOL, batch_size=n,
-                     what=f"cross_entropy_error for y of shape {y.shape}, labels t of shape "
-                          f"{t.shape}",
+                     what=shaped("cross_entropy_error(y, t)", y=y, t=t),
                      hint=factor_hint(got, expected, n, "cee_batch_mean"))
 
 
@@ -86,7 +85,7 @@ def test_cee_single_sample_label(sub, ref, rng):
             t = np.array(label)
             assert_close(sub.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
                          rtol=CEE_RTOL,
-                         what=f"cross_entropy_error(y, t) for y of shape {y.shape}, t = {label}")
+                         what=shaped("cross_entropy_error(y, t)", y=y, t=t))
 
 
 # The log guard may be any tiny delta (1e-7 in the book, 1e-8 or clipping elsewhere): a zero
@@ -110,21 +109,29 @@ def test_cee_log_guard_labels(sub, ref, rng):
     expected = ref.cross_entropy_error(y[ordinary], t[ordinary])
     assert_close(got, expected, rtol=CEE_RTOL, batch_size=4, hint=factor_hint(
         got, expected, 4, "cee_batch_mean", "cee_labels"),
-        what="cross_entropy_error(y, t) for 4 samples with labels and no zero probability")
+        what=say("`cross_entropy_error(y, t)` for 4 samples with labels and no zero "
+                  "probability", "확률 0이 없는 샘플 4개를 레이블과 함께 넣은 "
+                  "`cross_entropy_error(y, t)`"))
     values = as_numbers(sub.cross_entropy_error(y, t))
     if values is None or values.size != 1 or not np.isfinite(values).all():
-        raise Mistake(f"cross_entropy_error(y, t) is {values} for a batch of 6 where two "
-                      "samples give their correct class probability 0: the loss must stay "
-                      "finite.")
+        raise Mistake(say("`cross_entropy_error(y, t)` is {values} for a batch of 6 where two "
+                          "samples give their correct class probability 0: the loss must stay "
+                          "finite.", "샘플 2개의 정답 클래스 확률이 0인 배치 6개에서 "
+                          "`cross_entropy_error(y, t)`{이} {values}입니다. 손실은 유한해야 "
+                          "합니다.", values=values))
     # the two zero probabilities cost what the ordinary samples leave of the mean
     rest = float(np.sum(-np.log(y[ordinary, t[ordinary]])))
     per_zero = (6 * float(values.item()) - rest) / 2
     if not GUARD_COST[0] <= per_zero <= GUARD_COST[1]:
         summed = GUARD_COST[0] <= (float(values.item()) - rest) / 2 <= GUARD_COST[1]
-        raise Mistake(f"cross_entropy_error(y, t) is {float(values.item()):.6g} for a batch of "
-                      f"6 with two zero probabilities on correct classes: each of them costs "
-                      f"{per_zero:.4g} in the sum, where a guard of 1e-7 gives "
-                      f"{-np.log(1e-7):.4g}.", hint="cee_batch_mean" if summed else None)
+        raise Mistake(say("`cross_entropy_error(y, t)` is {loss:.6g} for a batch of 6 with two "
+                          "zero probabilities on correct classes: each of them costs "
+                          "{per_zero:.4g} in the sum, where a guard of 1e-7 gives {guard:.4g}.",
+                          "정답 클래스의 확률이 0인 샘플이 2개 있는 배치 6개에서 "
+                          "`cross_entropy_error(y, t)`{이} {loss:.6g}입니다. 그 샘플 하나가 "
+                          "합에 {per_zero:.4g}만큼 더해지는데, 1e-7을 더해 막으면 "
+                          "{guard:.4g}입니다.", loss=float(values.item()), per_zero=per_zero,
+                          guard=-np.log(1e-7)), hint="cee_batch_mean" if summed else None)
 
 
 @pytest.mark.points(1)
@@ -141,4 +148,4 @@ def test_losses_do_not_modify_inputs(sub, ref, rng):
                            ("cross_entropy_error", "cee_formula")):
             got = assert_inputs_unchanged(getattr(sub, name), y, t)
             assert_close(got, getattr(ref, name)(y, t), rtol=CEE_RTOL, hint=hint,
-                         what=f"{name}(y, t) for y of shape {y.shape}")
+                         what=shaped(f"{name}(y, t)", y=y))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from diff_helpers import check_descent, diagnose_diff, explain_rows, gradient_hint, local
 
-from grader.checks import assert_close, assert_inputs_unchanged, worker_function
+from grader.checks import assert_close, assert_inputs_unchanged, say, worker_function
 
 # Every call into the student's code here returns in milliseconds: 2 s is ample, and a
 # function that never returns costs 2 s per check instead of the worker's default 10 s.
@@ -28,7 +28,7 @@ def test_numerical_diff_matches_reference(sub, ref, rng):
                 got, expected, rtol=1e-6, atol=1e-9):
             hint = diagnose_diff(float(got), source, x)
         assert_close(got, expected, rtol=1e-6, atol=1e-9, hint=hint,
-                     what=f"numerical_diff({source.removeprefix('lambda x: ')}, x={x:.4f})")
+                     what=f"`numerical_diff({source}, {x:.4f})`")
 
 
 SIN_WEIGHTED = "lambda x: np.sum(np.sin(x) * np.arange(1.0, x.size + 1.0).reshape(x.shape))"
@@ -47,7 +47,8 @@ def test_numerical_gradient_any_shape(sub, rng, shape):
     got = sub.numerical_gradient(worker_function(SIN_WEIGHTED), x)
     explain_rows(got, SIN_WEIGHTED, x, sin_weighted_grad(x))
     assert_close(got, sin_weighted_grad(x), rtol=1e-5, atol=1e-6,
-                 what=f"numerical_gradient for x of shape {shape}")
+                 what=say("`numerical_gradient(f, x)` for `x` of shape {shape}",
+                          "`x`의 형상이 {shape}일 때의 `numerical_gradient(f, x)`", shape=shape))
 
 
 @pytest.mark.points(1)
@@ -57,7 +58,8 @@ def test_numerical_gradient_0d(sub):
     x = np.array(0.7)
     got = sub.numerical_gradient(worker_function(SIN_WEIGHTED), x)
     assert_close(got, sin_weighted_grad(x), rtol=1e-5, atol=1e-6,
-                 what="numerical_gradient for a 0-d x")
+                 what=say("`numerical_gradient(f, x)` for a 0-d `x`",
+                          "0차원 `x`에 대한 `numerical_gradient(f, x)`"))
 
 
 @pytest.mark.points(1)
@@ -69,7 +71,7 @@ def test_numerical_gradient_non_separable(sub, rng):
     source = "lambda x: np.sum(x)**2 + np.sum(x**3)"
     got = assert_inputs_unchanged(sub.numerical_gradient, worker_function(source), x)
     assert_close(got, 2 * np.sum(x) + 3 * x**2, rtol=1e-6, atol=1e-7,
-                 what="numerical_gradient of sum(x)^2 + sum(x^3)",
+                 what=f"`numerical_gradient({source}, x)`",
                  hint=gradient_hint(got, source, x, "numerical_gradient"))
 
 
@@ -82,7 +84,8 @@ def test_numerical_gradient_2d_non_separable(sub, rng):
     got = sub.numerical_gradient(worker_function(source), x)
     explain_rows(got, source, x, np.sum(x) - np.sin(x))
     assert_close(got, np.sum(x) - np.sin(x), rtol=1e-6, atol=1e-7,
-                 what="numerical_gradient of 0.5 sum(x)^2 + sum(cos x) for a 3x2 x")
+                 what=say("`numerical_gradient({source}, x)` for a 3x2 `x`",
+                          "3x2 `x`에 대한 `numerical_gradient({source}, x)`", source=source))
 
 
 TARGET = "lambda x: np.sum((x - np.array([1.0, -2.0, 0.5]))**2)"

@@ -13,9 +13,11 @@ from gradient_helpers import (
     check_swl_backward,
     gradient_attribute,
     numerical_gradient,
+    shaped,
+    swl_backward_what,
 )
 
-from grader.checks import Mistake, assert_close
+from grader.checks import Mistake, assert_close, say
 
 # Every call into the student's code here returns in milliseconds: 5 s is ample, and a
 # function that never returns costs 5 s per check instead of the worker's default 10 s.
@@ -44,7 +46,7 @@ def test_relu_forward_matches_reference(sub, ref, rng):
     """Relu.forward agrees with the reference on a 3-D input with exact zeros."""
     x = relu_input(rng)
     assert_close(sub.Relu().forward(x.copy()), ref.Relu().forward(x.copy()),
-                 what="Relu.forward(x)")
+                 what="`Relu.forward(x)`")
 
 
 @pytest.mark.points(1)
@@ -54,7 +56,7 @@ def test_relu_backward_matches_reference(sub, ref, rng):
     x = relu_input(rng)
     G = rng.standard_normal(x.shape)
     assert_close(backward_of(sub.Relu(), x, G), backward_of(ref.Relu(), x, G),
-                 what="Relu.backward(dout)")
+                 what="`Relu.backward(dout)`")
 
 
 @pytest.mark.points(1)
@@ -63,7 +65,7 @@ def test_sigmoid_forward_matches_reference(sub, ref, rng):
     """Sigmoid.forward agrees with the reference, including large |x|."""
     x = sigmoid_input(rng)
     assert_close(sub.Sigmoid().forward(x.copy()), ref.Sigmoid().forward(x.copy()),
-                 what="Sigmoid.forward(x)")
+                 what="`Sigmoid.forward(x)`")
 
 
 @pytest.mark.points(1)
@@ -73,7 +75,7 @@ def test_sigmoid_backward_matches_reference(sub, ref, rng):
     x = sigmoid_input(rng)
     G = rng.standard_normal(x.shape)
     assert_close(backward_of(sub.Sigmoid(), x, G), backward_of(ref.Sigmoid(), x, G),
-                 what="Sigmoid.backward(dout)")
+                 what="`Sigmoid.backward(dout)`")
 
 
 def affine_case(rng, n):
@@ -89,7 +91,7 @@ def test_affine_forward_matches_reference(sub, ref, rng):
     x, W, b, _ = affine_case(rng, 3)
     out = sub.Affine(W, b).forward(x)
     flattened = isinstance(out, np.ndarray) and out.shape == (3, 4)
-    assert_close(out, ref.Affine(W.copy(), b.copy()).forward(x.copy()), what="Affine.forward(x)",
+    assert_close(out, ref.Affine(W.copy(), b.copy()).forward(x.copy()), what="`Affine.forward(x)`",
                  hint="affine_forward" if flattened else None)
 
 
@@ -101,9 +103,9 @@ def test_affine_dx_matches_reference(sub, ref, rng):
         x, W, b, G = affine_case(rng, n)
         got = backward_of(sub.Affine(W, b), x, G)
         expected = backward_of(ref.Affine(W.copy(), b.copy()), x, G)
-        shaped = isinstance(got, np.ndarray) and got.shape != expected.shape
-        assert_close(got, expected, what=f"dx returned by Affine.backward for N = {n}",
-                     hint="affine_dx_shape" if shaped else None)
+        misshaped = isinstance(got, np.ndarray) and got.shape != expected.shape
+        assert_close(got, expected, what=shaped("Affine.backward(dout)", x=x),
+                     hint="affine_dx_shape" if misshaped else None)
 
 
 @pytest.mark.points(1)
@@ -115,10 +117,10 @@ def test_affine_param_grads_match_reference(sub, ref, rng):
         theirs, mine = sub.Affine(W, b), ref.Affine(W.copy(), b.copy())
         backward_of(theirs, x, G)
         backward_of(mine, x, G)
-        what = f"Affine.dW for N = {n}"
+        what = shaped("Affine.dW", x=x)
         assert_close(gradient_attribute(theirs, "dW", what), mine.dW, what=what,
                      hint="affine_dW")
-        what = f"Affine.db for N = {n}"
+        what = shaped("Affine.db", x=x)
         assert_close(gradient_attribute(theirs, "db", what), mine.db, what=what,
                      hint="affine_db")
 
@@ -138,7 +140,8 @@ def test_softmax_with_loss_forward_matches_reference(sub, ref, rng):
     """SoftmaxWithLoss.forward: the loss agrees with the reference (one-hot and labels)."""
     for x, t, kind in swl_cases(rng):
         assert_close(sub.SoftmaxWithLoss().forward(x, t), ref.SoftmaxWithLoss().forward(x, t),
-                     rtol=1e-4, atol=1e-6, what=f"the loss ({kind} labels, batch of {len(x)})")
+                     rtol=1e-4, atol=1e-6,
+                     what=swl_backward_what(kind, len(x), "SoftmaxWithLoss.forward(x, t)"))
 
 
 @pytest.mark.points(1)
@@ -150,7 +153,7 @@ def test_softmax_with_loss_backward_matches_reference(sub, ref, rng):
         mine.forward(x, t)
         theirs.forward(x, t)
         check_swl_backward(theirs.backward(), mine.backward(),
-                           f"SoftmaxWithLoss.backward() ({kind} labels, batch of {len(x)})")
+                           swl_backward_what(kind, len(x)))
 
 
 @pytest.mark.points(1)
@@ -161,7 +164,7 @@ def test_softmax_with_loss_large_inputs(sub, ref, rng):
     t = rng.integers(0, 3, size=2)
     loss = sub.SoftmaxWithLoss().forward(x, t)
     assert_close(loss, ref.SoftmaxWithLoss().forward(x, t), rtol=1e-4, atol=1e-6,
-                 what="the loss")
+                 what="`SoftmaxWithLoss().forward(x, t)`")
 
 
 @pytest.mark.points(1)
@@ -177,11 +180,12 @@ def test_softmax_with_loss_backward_twice(sub, ref, rng):
         expected = mine.backward()
         layer.forward(x, t)
         # the first call must be right before a second one can be judged
-        check_swl_backward(layer.backward(), expected, f"SoftmaxWithLoss.backward() with "
-                           f"{kind} labels", hint="swl_backward")
+        check_swl_backward(layer.backward(), expected, swl_backward_what(kind, len(x)),
+                           hint="swl_backward")
         second = layer.backward()
-        assert_close(second, expected, what=f"the second SoftmaxWithLoss.backward() with "
-                     f"{kind} labels")
+        assert_close(second, expected, what=say("the second call of {call}",
+                                                "{call}의 두 번째 호출 결과",
+                                                call=swl_backward_what(kind, len(x))))
 
 
 def chain_case(rng, n):
@@ -211,7 +215,9 @@ def chain_loss(layers, last, x, t):
     for name, layer in zip(NAMES, layers, strict=True):
         x = layer.forward(x)
         if not isinstance(x, np.ndarray):
-            raise Mistake(f"{name}.forward returned {type(x).__name__}, not a NumPy array.")
+            raise Mistake(say("`{name}.forward` returned `{type}`, not a NumPy array.",
+                              "`{name}.forward`의 결과가 NumPy 배열이 아니라 `{type}`입니다.",
+                              name=name, type=type(x).__name__))
     return last.forward(x, t)
 
 
@@ -235,6 +241,9 @@ def test_layers_chain(sub, ref, rng):
         for layer in reversed(layers):
             dout = layer.backward(dout)
         assert_close(dout, num_dx, rtol=RTOL, atol=ATOL,
-                     what=f"dx at the input of the chain, batch of {n}")
-        assert_close(gradient_attribute(layers[0], "dW", "dW of the first Affine"), num_dW1,
-                     rtol=RTOL, atol=ATOL, what=f"dW of the first Affine, batch of {n}")
+                     what=say("`dx` at the input of the chain, batch of {n}",
+                              "배치 {n}개에서 계층 사슬의 입력에 대한 `dx`", n=n))
+        first_dW = say("`dW` of the first `Affine`, batch of {n}",
+                       "배치 {n}개에서 첫 번째 `Affine`의 `dW`", n=n)
+        assert_close(gradient_attribute(layers[0], "dW", first_dW), num_dW1,
+                     rtol=RTOL, atol=ATOL, what=first_dW)

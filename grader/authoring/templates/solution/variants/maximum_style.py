@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def leaky_relu(x, alpha=0.01):
+    return np.maximum(x, alpha * x)
