@@ -222,8 +222,8 @@ def grade_on_worker(course: dict[str, bytes] | str, run: dict, student: str,
             try:
                 return grade(exercise, entry, student=student, launcher=launcher,
                              limits=limits, lang=run["lang"]).to_dict()
-            except Exception as exc:  # as text: Dask loses the run on one it cannot pickle
-                return {FAILED: f"{type(exc).__name__}: {exc}"}
+            except Exception as exc:  # a value, as a local run records it (and Dask loses
+                return {FAILED: f"{type(exc).__name__}: {exc}"}  # an exception it cannot pickle)
 
 
 def _refuse(reason: str) -> NoReturn:
@@ -473,7 +473,8 @@ class _Flight:
         except FutureCancelledError:
             raise ClusterError("the Dask scheduler dropped the run (lost or restarted); run the "
                                "command again to grade the rest") from None
-        except Exception as exc:
-            return crashed(self.exercise, job, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # grade()'s own come back as values: this is the cluster's
+            raise ClusterError(f"a Dask worker could not run the grading task "
+                               f"({type(exc).__name__}: {exc})") from None
         finally:
             future.release()

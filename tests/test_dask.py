@@ -318,6 +318,46 @@ def test_a_worker_without_a_sandbox_refuses_unless_allowed(tmp_path: Path) -> No
     assert result["sandbox"] == "rlimits-only" and result["score"] == 9
 
 
+def test_a_course_installed_on_the_workers_is_checked_then_used(tmp_path: Path) -> None:
+    """--worker-course: nothing of the exercise is sent; the workers' copy grades while it
+    matches the client's, and a worker whose copy differs refuses."""
+    course = make_toy_course(tmp_path / "course")
+    installed = tmp_path / "installed"
+    shutil.copytree(course, installed)
+    (tmp_path / "alice.py").write_text(BUGGY)
+    command = ("grade", "exT", str(tmp_path / "alice.py"), "--dask", "local:1",
+               "--worker-course", str(installed))
+    same = grader(*command, "--out", str(tmp_path / "same"), cwd=course)
+    assert same.returncode == 0, same.stderr
+    assert rows(tmp_path / "same")[1][:3] == ["alice", "4", "9"]
+    hidden = installed / "solutions/exT/checks/test_hidden.py"
+    hidden.write_text(hidden.read_text() + "\n# edited on the workers only\n")
+    differs = grader(*command, "--out", str(tmp_path / "differs"), cwd=course)
+    assert differs.returncode == 2, differs.stderr
+    assert f"its course at {installed} differs from the client's in exT" \
+        in " ".join(differs.stderr.split())
+    assert not (tmp_path / "differs" / "alice").exists()
+
+
+def test_a_worker_that_cannot_run_the_task_stops_the_run(tmp_path: Path) -> None:
+    """A worker whose own disk is full fails every task: the run stops with the reason instead
+    of filling the gradebook with errors that a rerun would keep."""
+    course = make_toy_course(tmp_path / "course")
+    (tmp_path / "alice.py").write_text(TOY_SOLUTION)
+    preload = tmp_path / "full_disk.py"
+    preload.write_text("import errno\nimport os\n\nimport grader.cluster\n\n\n"
+                       "def full(payload, folder):\n"
+                       "    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n\n\n"
+                       "def dask_setup(worker):\n    grader.cluster.unpack_entry = full\n")
+    exercise = Course(course).exercise("exT")
+    with cluster.local_cluster(1, preload=[str(preload)]) as broken, \
+            pytest.raises(cluster.ClusterError, match="could not run the grading task "
+                          r"\(OSError: \[Errno 28\] No space left on device\)"):
+        grade_class(exercise, entries(exercise, tmp_path / "alice.py"), tmp_path / "out",
+                    runner=cluster.DaskRunner(broken.scheduler_address))
+    assert not OutputFolder(tmp_path / "out").results()
+
+
 # -- faults --------------------------------------------------------------------------------------
 
 @pytest.mark.slow
