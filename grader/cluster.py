@@ -45,7 +45,7 @@ import grader
 from grader.batch import Job, RunnerError, crashed
 from grader.course import Course, CourseError, Exercise
 from grader.grading import grade
-from grader.load.bounded import UnreadableSubmission
+from grader.load.bounded import MB, UnreadableSubmission
 from grader.load.locate import ZIP_MAX_BYTES, _regular_files, pick_source
 from grader.load.program import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
 from grader.results import SubmissionResult
@@ -53,7 +53,6 @@ from grader.worker.client import Launcher, Limits
 from grader.worker.forking import preloaded
 from grader.worker.sandbox import IsolationUnavailable, choose_launcher
 
-MB = 1024**2
 LOCAL = "local:"
 DEFAULT_PORT = 8786
 CONNECT_SECONDS = 10.0
