@@ -435,7 +435,7 @@ def test_a_submission_that_takes_its_worker_down_is_marked_and_the_run_finishes(
                     runner=cluster.DaskRunner(poisoned.scheduler_address))
     graded = rows(tmp_path / "dask")
     poison = next(row for row in graded if row[0] == "poison")
-    assert poison[1:3] == ["0", "0"] and poison[-1] == "error"
+    assert poison[1:3] == ["0", "0"] and poison[-1] == "grader_error"
     assert [row for row in graded if row[0] != "poison"] == expected
     error = next(r for r in OutputFolder(tmp_path / "dask").results()
                  if r.student == "poison").error
