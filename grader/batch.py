@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from grader.course import Exercise
 from grader.grading import grade
@@ -99,60 +100,84 @@ def _grade_job(exercise: Exercise, job: Job, options: dict) -> dict:
     return grade(exercise, job.entry, student=job.student, **options).to_dict()
 
 
-def _crashed(exercise: Exercise, job: Job, reason: str) -> SubmissionResult:
+def crashed(exercise: Exercise, job: Job, reason: str) -> SubmissionResult:
     """Results for a submission whose grading process itself died: an error, not a zero."""
     return SubmissionResult(exercise.name, job.student, job.entry.name,
                             error=f"grading process failed: {reason}")
+
+
+class RunnerError(Exception):
+    """A runner cannot go on; nothing more is graded (what was graded is saved)."""
+
+
+class JobRunner(Protocol):
+    """Where a class is graded: each job's results, yielded as they come, in any order.
+
+    ``options`` are :func:`grader.grading.grade`'s (launcher, limits, lang). The caller writes
+    what is yielded (:func:`grade_class`), so every runner's results are saved the same way.
+    A runner that cannot go on raises :class:`RunnerError`.
+    """
+
+    def __call__(self, exercise: Exercise, jobs: list[Job],
+                 options: dict) -> Iterator[SubmissionResult]: ...
 
 
 def grade_class(exercise: Exercise, jobs: list[Job], out: Path, *, workers: int = 1,
                 force: bool = False, launcher: Launcher | None = None,
                 limits: Limits | None = None, lang: str = "en",
                 report: Callable[[SubmissionResult], str] | None = None,
-                on_result: Callable[[SubmissionResult], None] | None = None) -> list[Job]:
+                on_result: Callable[[SubmissionResult], None] | None = None,
+                runner: JobRunner | None = None) -> list[Job]:
     """Grade the jobs not graded yet into ``out`` (:mod:`grader.output`); returns them.
 
+    ``runner`` grades them (default: :class:`LocalPool` of ``workers`` processes);
     ``report`` renders a student's report, saved with the results.
     """
     folder = OutputFolder(out)
     folder.remove_temporaries()
     todo = [j for j in jobs if force or not folder.is_graded(j.student)]
     options = {"launcher": launcher, "limits": limits, "lang": lang}
-    for result in _run_jobs(exercise, todo, options, max(1, workers)):
+    for result in (runner or LocalPool(workers))(exercise, todo, options):
         folder.save(result, report(result) if report else None)
         if on_result:
             on_result(result)
     return todo
 
 
-def _run_jobs(exercise: Exercise, jobs: list[Job], options: dict,
-              workers: int) -> Iterator[SubmissionResult]:
-    if workers == 1:
-        for job in jobs:
-            yield SubmissionResult.from_dict(_grade_job(exercise, job, options))
-        return
-    pending = list(reversed(jobs))
-    while pending:
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            running: dict[Future, Job] = {}
-            try:
-                while pending or running:
-                    while pending and len(running) < workers * 2:
-                        job = pending.pop()
-                        running[pool.submit(_grade_job, exercise, job, options)] = job
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        job = running.pop(future)
-                        try:
-                            yield SubmissionResult.from_dict(future.result())
-                        except BrokenProcessPool:
-                            raise
-                        except Exception as exc:
-                            yield _crashed(exercise, job, f"{type(exc).__name__}: {exc}")
-            except BrokenProcessPool:
-                for job in running.values():
-                    yield _crashed(exercise, job, "the grading process was killed")
+class LocalPool:
+    """Grading processes on this machine: forked, ``workers`` at a time (one: in-process)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+
+    def __call__(self, exercise: Exercise, jobs: list[Job],
+                 options: dict) -> Iterator[SubmissionResult]:
+        if self.workers == 1:
+            for job in jobs:
+                yield SubmissionResult.from_dict(_grade_job(exercise, job, options))
+            return
+        pending = list(reversed(jobs))
+        while pending:
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=fork) as pool:
+                running: dict[Future, Job] = {}
+                try:
+                    while pending or running:
+                        while pending and len(running) < self.workers * 2:
+                            job = pending.pop()
+                            running[pool.submit(_grade_job, exercise, job, options)] = job
+                        done, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            job = running.pop(future)
+                            try:
+                                yield SubmissionResult.from_dict(future.result())
+                            except BrokenProcessPool:
+                                raise
+                            except Exception as exc:
+                                yield crashed(exercise, job, f"{type(exc).__name__}: {exc}")
+                except BrokenProcessPool:
+                    for job in running.values():
+                        yield crashed(exercise, job, "the grading process was killed")
 
 
 def load_results(out: Path) -> list[SubmissionResult]:

@@ -20,6 +20,7 @@ from grader.similarity import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD
 from grader.text import choose_lang
 
 if TYPE_CHECKING:
+    from grader.batch import JobRunner
     from grader.output import OutputFolder
     from grader.results import SubmissionResult
 
@@ -164,13 +165,20 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
               help="Grade even where the sandbox is unavailable (recorded in the results).")
 @click.option("--similarity", "with_similarity", is_flag=True,
               help="Also compare the submissions' code (as `grader similarity`) into the summary.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Grade on a Dask cluster: its scheduler (tcp://host:8786, tls://...), or "
+              "local:N for N local worker processes (pip install 'grader[dask]').")
+@click.option("--worker-course", metavar="PATH", default=None,
+              help="With --dask: the course folder as installed on every worker (checked by "
+              "digest) instead of sending the exercise's files with the tasks.")
 @known_option
 @course_option
 @lang_option
 def grade_command(exercise: str, submissions: Path, out: Path, workers: int | None, force: bool,
                   id_pattern: str | None, one: bool, student_name: str | None,
-                  allow_unsandboxed: bool, with_similarity: bool, known_dir: Path | None,
-                  course: Path | None, lang: str | None) -> None:
+                  allow_unsandboxed: bool, with_similarity: bool, dask_address: str | None,
+                  worker_course: str | None, known_dir: Path | None, course: Path | None,
+                  lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
     from rich.markup import escape
     from rich.progress import (
@@ -181,7 +189,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         TimeRemainingColumn,
     )
 
-    from grader.batch import grade_class, gradebook_csv
+    from grader.batch import RunnerError, grade_class, gradebook_csv
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
     from grader.results import GRADED
@@ -190,18 +198,21 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     lang = choose_lang(lang)
     found = _course(course)
     ex = _exercise(found, exercise)
+    if worker_course and not dask_address:
+        raise click.UsageError("--worker-course goes with --dask")
     jobs = _entries(ex, submissions, id_pattern, one=one, name=student_name)
+    runner = _dask_runner(dask_address, allow_unsandboxed, worker_course) if dask_address else None
     try:
-        launcher = launcher_for("grade", hide=(found.root, out.resolve()),
-                                allow_unsandboxed=allow_unsandboxed)
+        launcher = None if runner else launcher_for("grade", hide=(found.root, out.resolve()),
+                                                    allow_unsandboxed=allow_unsandboxed)
     except IsolationUnavailable as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    if launcher.warning:
+    if launcher and launcher.warning:
         err_console().print(f"[yellow]warning:[/] {escape(launcher.warning)}")
     folder = OutputFolder(out)
     out.mkdir(parents=True, exist_ok=True)
-    workers = 1 if launcher.one_at_a_time else workers or os.cpu_count() or 1
+    workers = 1 if launcher and launcher.one_at_a_time else workers or os.cpu_count() or 1
     attention = 0
     title = ex.title(lang)
 
@@ -218,9 +229,14 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
             progress.update(task, advance=1, attention=attention)
 
         started = time.perf_counter()
-        grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
-                    report=lambda result: render_student_report(result, title=title),
-                    on_result=done)
+        try:
+            grade_class(ex, jobs, out, workers=workers, force=force, launcher=launcher, lang=lang,
+                        report=lambda result: render_student_report(result, title=title),
+                        on_result=done, runner=runner)
+        except RunnerError as exc:
+            progress.stop()
+            err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(EXIT_NOT_FOUND)
     results = folder.results()
     folder.write_run_file(GRADEBOOK, gradebook_csv(results))
     similarity = class_similarity(ex, jobs, folder, known_dir, lang) if with_similarity else None
@@ -253,6 +269,26 @@ def grade_summary_lines(results: list[SubmissionResult], *, graded: int, skipped
                   skipped=skipped, summary=", ".join(parts)),
             label("term_grade_files", lang, summary=folder.run_file(SUMMARY),
                   gradebook=folder.run_file(GRADEBOOK))]
+
+
+def _dask_runner(address: str, allow_unsandboxed: bool, worker_course: str | None) -> JobRunner:
+    """``grade --dask``: the runner on that cluster (grader.cluster); Dask is imported here only."""
+    try:
+        from grader.cluster import ClusterError, DaskRunner
+    except ImportError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        err_console().print("[bold red]error:[/] --dask needs Dask: "
+                            "python -m pip install 'grader[dask]'")
+        sys.exit(EXIT_NOT_FOUND)
+    try:
+        return DaskRunner(address, allow_unsandboxed=allow_unsandboxed,
+                          worker_course=worker_course,
+                          warn=lambda text: err_console().print(
+                              f"[yellow]warning:[/] {escape(text)}"))
+    except ClusterError as exc:
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(EXIT_NOT_FOUND)
 
 
 def class_similarity(ex: Exercise, jobs: list, out: OutputFolder, known_dir: Path | None,
