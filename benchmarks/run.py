@@ -7,11 +7,14 @@ Prints a markdown table (and the machine it ran on) to stdout; progress goes to 
 
 1. ``grader check EX`` on a copy of each reference solution (ex03 also as a notebook), run as a
    student runs it, cold and served by the warm process, vs the floor ``python -c "import numpy"``.
-2. ``grader grade ex03`` on a generated class (benchmarks/submissions.py) with 1 and 2 workers
-   (3 interleaved runs each, medians): submissions per minute, parallel efficiency
-   (t1 / t2) / 2, and t(2n) / t(n).
-3. The same class graded by ``nbgrader autograde`` in its own virtualenv (created once from
-   PyPI, default /tmp/grader-bench-nbgrader) with an equivalent course (nbgrader_course.py).
+2. ``grader grade ex03`` on a generated class that begins as real study code does
+   (benchmarks/submissions.py: most files import matplotlib, a quarter the book's ``sys.path``
+   and dataset loader) with 1 and 2 workers (3 interleaved runs each, medians): submissions
+   per minute, parallel efficiency (t1 / t2) / 2, t(2n) / t(n), and the same class as clean
+   code (no such imports) with 2 workers.
+3. The same real-code-like class graded by ``nbgrader autograde`` in its own virtualenv
+   (created once from PyPI, default /tmp/grader-bench-nbgrader) with an equivalent course
+   (nbgrader_course.py).
 4. ``grader grade ex06`` of the reference (1 worker) vs the reference's own training, in
    process, with the budget of the ex06 checks.
 5. Peak memory (VmHWM) of the grader, its grading processes and the workers during a batch.
@@ -210,14 +213,24 @@ def figure_check(bench: Bench) -> None:
 
 # -- 2. batch throughput ---------------------------------------------------------------------------
 
-def class_folder(bench: Bench, n: int) -> Path:
-    folder = bench.work / f"class{n}"
+def class_folder(bench: Bench, n: int, habits: bool = True) -> Path:
+    """The generated class of ``n``: real-code-like, or (``habits=False``) as clean code."""
+    folder = bench.work / (f"class{n}" if habits else f"clean{n}")
     if not folder.exists():
-        counts = submissions.write_class(ROOT, folder, n)
-        bench.facts[f"class{n}_notebooks"] = counts["notebooks"]
-        log(f"  generated {n} submissions: "
+        counts = submissions.write_class(ROOT, folder, n, habits=habits)
+        if habits:
+            bench.facts.update({f"class{n}_{k}": counts[k]
+                                for k in ("notebooks", "matplotlib", "dataset")})
+        log(f"  generated {n} submissions{'' if habits else ' (clean code)'}: "
             + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return folder
+
+
+def real_code_mix(bench: Bench, n: int) -> str:
+    facts = bench.facts
+    return (f"real-code-like: {facts[f'class{n}_matplotlib']:.0f} of {n} files import "
+            f"matplotlib, {facts[f'class{n}_dataset']:.0f} the book's dataset loader; "
+            f"{facts[f'class{n}_notebooks']:.0f} notebooks")
 
 
 @dataclass
@@ -273,8 +286,9 @@ def _median_run(group: list[Run]) -> Run:
 
 def figure_batch(bench: Bench) -> None:
     n = bench.class_size
-    log(f"2. batch throughput on {n} and {2 * n} ex03 submissions")
+    log(f"2. batch throughput on {n} and {2 * n} real-code-like ex03 submissions")
     small, large = class_folder(bench, n), class_folder(bench, 2 * n)
+    clean_class = class_folder(bench, n, habits=False)
     # 1 and 2 workers interleaved, median of the repeats: other jobs on the machine come and go
     ones: list[Run] = []
     twos: list[Run] = []
@@ -284,6 +298,7 @@ def figure_batch(bench: Bench) -> None:
     r4 = grade_batch(bench, large, 2, f"{2 * n}-w2")
     # n again after 2n: the load drifts, so 2n is compared with the runs of n on either side
     r2b = grade_batch(bench, small, 2, f"{n}-w2-again")
+    clean = grade_batch(bench, clean_class, 2, f"{n}-clean-w2")  # right after a run of the same
     r1, r2 = _median_run(ones), _median_run(twos)
     t2_mean, cpu2_mean = (twos[-1].wall + r2b.wall) / 2, (twos[-1].cpu + r2b.cpu) / 2
     bench.facts.update(batch_t1=r1.wall, batch_t2=r2.wall, batch_t400=r4.wall)
@@ -302,30 +317,38 @@ def figure_batch(bench: Bench) -> None:
         return (f"median of {len(group)} (" + ", ".join(secs(r.wall) for r in group)
                 + "; runs of 1 and 2 workers interleaved)")
 
-    bench.add("2", f"`grader grade ex03`, {n} submissions, 1 worker", secs(r1.wall),
-              ratio=f"{n / r1.wall * 60:.0f} submissions/min",
-              note=f"{runs(ones)}; {len(book)}/{n} in the gradebook, {errors} with status "
-                   f"error; {full}/{correct} reference copies earned full marks; {cpu(r1, n)}")
-    bench.add("2", f"`grader grade ex03`, {n} submissions, 2 workers", secs(r2.wall),
+    bench.add("2", f"`grader grade ex03`, {n} real-code-like submissions, 1 worker",
+              secs(r1.wall), ratio=f"{n / r1.wall * 60:.0f} submissions/min",
+              note=f"{real_code_mix(bench, n)}; {runs(ones)}; {len(book)}/{n} in the gradebook, "
+                   f"{errors} with status error; {full}/{correct} reference copies earned full "
+                   f"marks; {cpu(r1, n)}")
+    bench.add("2", f"`grader grade ex03`, {n} real-code-like submissions, 2 workers",
+              secs(r2.wall),
               ratio=f"{n / r2.wall * 60:.0f} submissions/min",
               note=f"{runs(twos)}; {len(gradebook(r2.out))}/{n} in the gradebook; {cpu(r2, n)}")
     bench.add("2", "parallel efficiency, 2 workers: (t1 / t2) / 2", f"{r1.wall / r2.wall / 2:.0%}",
               f"t1 {secs(r1.wall)}, t2 {secs(r2.wall)} (medians)", goal="> 80%",
               note="per pair of interleaved runs: " + ", ".join(
                   f"{a.wall / b.wall / 2:.0%}" for a, b in zip(ones, twos, strict=True)))
-    bench.add("2", f"`grader grade ex03`, {2 * n} submissions, 2 workers", secs(r4.wall),
+    bench.add("2", f"`grader grade ex03`, {2 * n} real-code-like submissions, 2 workers",
+              secs(r4.wall),
               f"{n} submissions: {secs(twos[-1].wall)} before, {secs(r2b.wall)} after",
               f"t{2 * n} / t{n} = {r4.wall / t2_mean:.2f} (grader-side CPU: "
               f"{r4.cpu / cpu2_mean:.2f})",
               "2.0 (linear)", note=f"{cpu(r4, 2 * n)}; load {r2b.load1} at the start of the "
                                    f"second run of {n}")
+    bench.facts["batch_clean_t2"] = clean.wall
+    bench.add("2", f"the same {n} as clean code (no matplotlib, no book imports), 2 workers",
+              secs(clean.wall), f"real-code-like {secs(r2b.wall)} (the run just before)",
+              f"real / clean = {r2b.wall / clean.wall:.2f}", "1.0",
+              note=f"{n / clean.wall * 60:.0f} submissions/min; {cpu(clean, n)}")
 
 
 # -- 3. nbgrader --------------------------------------------------------------------------------
 
 def figure_nbgrader(bench: Bench, venv: Path) -> None:
     n = bench.class_size
-    log(f"3. nbgrader autograde on the same {n} submissions")
+    log(f"3. nbgrader autograde on the same {n} real-code-like submissions")
     folder = class_folder(bench, n)
     bindir, versions = nbgrader_course.ensure_venv(venv, bench.work / "nbgrader-install.log")
     if bindir is None:
@@ -351,10 +374,15 @@ def figure_nbgrader(bench: Bench, venv: Path) -> None:
     same = sum(1 for s, score in theirs.items() if s in ours and ours[s][0] == score)
     bench.facts["nbgrader_s"] = seconds
     agreement = f"same score as grader for {same}/{len(theirs)}; " if ours else ""
+    book = [p.stem for p in folder.iterdir() if b"dataset.mnist" in p.read_bytes()]
+    lost = [s for s in book if theirs.get(s) == 0 and ours.get(s, (0,))[0] > 0]
+    if ours:
+        agreement += (f"{len(lost)} of the {len(book)} files with the book's dataset import "
+                      f"score 0 in nbgrader (the import stops their cell) and more in grader; ")
     note = (f"exit {code}; {len(failed)} submissions it could not autograde (dead kernel, "
             f"unreadable notebook); {agreement}CPU {cpu:.0f} s ({cpu / n:.2f} s per "
             f"submission); load {load.split()[0]} at start")
-    bench.add("3", f"`nbgrader autograde ex03`, {n} submissions", secs(seconds),
+    bench.add("3", f"`nbgrader autograde ex03`, {n} real-code-like submissions", secs(seconds),
               ratio=f"{n / seconds * 60:.0f} submissions/min", note=note)
     for workers, key in ((1, "batch_t1"), (2, "batch_t2")):
         if key in bench.facts:
@@ -567,17 +595,23 @@ def machine() -> list[str]:
         kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal:"))
         mem = f"{kib / 1024**2:.0f} GiB"
-    blas = "?"
+    import numpy as np
+
+    blas = f"NumPy {np.__version__}, BLAS ?"
+    with contextlib.suppress(Exception):  # NumPy's build record, without threadpoolctl
+        built = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"NumPy {np.__version__}, {built['name']} {built['version']} (build)"
     with contextlib.suppress(Exception):
-        import numpy as np
         from threadpoolctl import threadpool_info
 
         infos = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
                  f"{i.get('num_threads')} threads)" for i in threadpool_info()]
         blas = f"NumPy {np.__version__}, " + (", ".join(infos) or "no BLAS pool found")
-    bwrap = shutil.which("bwrap")
-    bwrap_version = subprocess.run([bwrap, "--version"], capture_output=True,
-                                   text=True).stdout.strip() if bwrap else "not installed"
+    from grader.worker.bubblewrap import find_bwrap
+
+    bwrap = find_bwrap()
+    bwrap_version = (subprocess.run([bwrap, "--version"], capture_output=True, text=True)
+                     .stdout.strip() + f" ({bwrap})") if bwrap else "not installed"
     with contextlib.suppress(Exception):
         from grader.worker.policy import launcher_for
 
@@ -591,8 +625,13 @@ def machine() -> list[str]:
     env = ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in
                     ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
                      "PYTHONDONTWRITEBYTECODE"))
+    mpl = "not installed: a file's matplotlib import fails alone, with a note"
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+
+        mpl = f"{version('matplotlib')}, preloaded (pyplot, Agg) by the workers' process"
     return [f"- CPU: {cpu}, {os.cpu_count()} cores; memory {mem}; Linux {platform.release()}",
-            f"- Python {platform.python_version()}; {blas}",
+            f"- Python {platform.python_version()}; {blas}; matplotlib {mpl}",
             f"- bubblewrap: {bwrap_version}",
             f"- environment: {env}",
             f"- grader at commit {commit}" + (" with uncommitted changes" if dirty else "")]

@@ -183,13 +183,18 @@ class Generator:
         raise ValueError(kind)
 
 
-def write_class(course_root: Path, folder: Path, n: int) -> Counter:
-    """Write ``n`` submissions into ``folder``; returns how many of each kind."""
+def write_class(course_root: Path, folder: Path, n: int, habits: bool = True) -> Counter:
+    """Write ``n`` submissions into ``folder``; returns how many of each kind.
+
+    ``habits=False``: the same class as clean code, every file begun as the reference is
+    (no matplotlib, no book imports), the baseline of real study code.
+    """
     exercise = Course(course_root).exercise(EXERCISE)
     generator = Generator(exercise)
     folder.mkdir(parents=True, exist_ok=True)
     counts: Counter = Counter()
-    for index, (kind, top) in enumerate(zip(kinds(n), spread(TOPS_20, n), strict=True)):
+    tops = spread(TOPS_20, n) if habits else ["plain"] * n
+    for index, (kind, top) in enumerate(zip(kinds(n), tops, strict=True)):
         label = kind
         if kind == "variant":
             suffix, data, name = generator._variant(index, TOPS[top])

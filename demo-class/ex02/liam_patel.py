@@ -1,0 +1,70 @@
+import numpy as np
+
+
+def relu(x):
+    return np.maximum(0, x)
+
+
+# Given in the notebook (from ex01).
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def identity_function(x):
+    return x
+
+
+def softmax(a):
+    """Softmax of a 1-D array, or of each row of a 2-D array."""
+    if a.ndim == 2:
+        a = a.T                            # work on columns, then transpose back
+        a = a - np.max(a, axis=0)          # guard against overflow in np.exp
+        y = np.exp(a) / np.sum(np.exp(a), axis=0)
+        return y.T
+    a = a - np.max(a)                      # guard against overflow in np.exp
+    return np.exp(a) / np.sum(np.exp(a))
+
+
+def forward(network, x):
+    W1, W2, W3 = network["W1"], network["W2"], network["W3"]
+    b1, b2, b3 = network["b1"], network["b2"], network["b3"]
+    z1 = relu(np.dot(x, W1) + b1)
+    z2 = relu(np.dot(z1, W2) + b2)
+    return np.dot(z2, W3) + b3
+
+
+def predict(network, x):
+    """The same network with softmax on the output: class probabilities."""
+    W1, W2, W3 = network["W1"], network["W2"], network["W3"]
+    b1, b2, b3 = network["b1"], network["b2"], network["b3"]
+
+    a1 = np.dot(x, W1) + b1
+    z1 = sigmoid(a1)
+    a2 = np.dot(z1, W2) + b2
+    z2 = sigmoid(a2)
+    a3 = np.dot(z2, W3) + b3
+    y = softmax(a3)
+    return y
+
+
+def accuracy(network, x, t, batch_size=100):
+    """Fraction of the rows of x whose predicted class equals the label in t.
+
+    t holds integer labels, shape (N,). One-hot labels, shape (N, classes), are
+    accepted too: they are turned into integer labels first.
+    """
+    if t.ndim == 2:
+        t = np.argmax(t, axis=1)
+    accuracy_cnt = 0
+    for i in range(0, len(x), batch_size):
+        y_batch = predict(network, x[i:i + batch_size])
+        p = np.argmax(y_batch, axis=1)
+        accuracy_cnt += np.sum(p == t[i:i + batch_size])
+    return accuracy_cnt / len(x)
+
+
+network = {"W1": np.full((2, 3), 0.2), "b1": np.zeros(3),
+           "W2": np.full((3, 2), 0.3), "b2": np.zeros(2),
+           "W3": np.eye(2), "b3": np.array([0.1, -0.1])}
+x = np.array([1.0, 0.5])
+print(forward(network, x), predict(network, x))

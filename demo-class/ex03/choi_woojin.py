@@ -1,0 +1,26 @@
+import numpy as np
+import matplotlib.pyplot as plt
+
+def mean_squared_error(y, t):
+    """0.5 * the sum of the squared differences (over all elements, also for a batch)."""
+    return 0.5 * np.sum((y - t) ** 2)
+
+
+def cross_entropy_error(y, t)
+    """Cross-entropy error, averaged over the batch.
+
+    y: probabilities, shape (classes,) for one sample or (N, classes) for a batch.
+    t: the correct answers, either one-hot (same shape as y) or integer labels
+       (a single label for one sample, shape (N,) for a batch).
+    """
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+
+    # one-hot labels -> integer labels
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+
+    batch_size = y.shape[0]
+    delta = 1e-7  # log(0) would be -inf: a tiny value keeps the loss finite
+    return -np.sum(np.log(y[np.arange(batch_size), t] + delta)) / batch_size

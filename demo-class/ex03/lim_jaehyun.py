@@ -1,0 +1,17 @@
+import sys, os
+sys.path.append(os.pardir)  # to import the book's folders
+import numpy as np
+import matplotlib.pyplot as plt
+from dataset.mnist import load_mnist
+
+def mean_squared_error(y, t):
+    """0.5 * the sum of the squared differences (over all elements, also for a batch)."""
+    return 0.5 * np.sum((y - t) ** 2)
+
+
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    batch_size = y.shape[0]
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size

@@ -1,0 +1,35 @@
+import sys, os
+sys.path.append(os.pardir)  # to import the book's folders
+import numpy as np
+import matplotlib.pyplot as plt
+from dataset.mnist import load_mnist
+
+def mean_squared_error(y, t):
+    """0.5 * the sum of the squared differences (over all elements, also for a batch)."""
+    return 0.5 * np.sum((y - t) ** 2)
+
+
+def cross_entropy_error(y, t):
+    """Cross-entropy error, averaged over the batch.
+
+    y: probabilities, shape (classes,) for one sample or (N, classes) for a batch.
+    t: the correct answers, either one-hot (same shape as y) or integer labels
+       (a single label for one sample, shape (N,) for a batch).
+    """
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+
+    # one-hot labels -> integer labels
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+
+    batch_size = y.shape[0]
+    delta = 1e-7  # log(0) would be -inf: a tiny value keeps the loss finite
+    return -np.sum(np.log(y[np.arange(batch_size), t] + delta)) / batch_size
+
+
+t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+print(mean_squared_error(np.array(y), np.array(t)))
+print(cross_entropy_error(np.array(y), np.array(t)))
