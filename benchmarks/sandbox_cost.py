@@ -78,7 +78,8 @@ def main() -> None:
         sys.exit(f"the sandbox is not available here: {problem}")
     limits = Limits()
     launchers = {"rlimits-only": RlimitsOnlyLauncher(), "bubblewrap": BubblewrapLauncher()}
-    version = subprocess.run(["bwrap", "--version"], capture_output=True, text=True).stdout
+    version = subprocess.run([launchers["bubblewrap"].bwrap, "--version"], capture_output=True,
+                             text=True).stdout
     print(f"python {platform.python_version()}, numpy {np.__version__}, {version.strip()}, "
           f"{platform.machine()}, kernel {platform.release()}")
 
