@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from submissions import TOPS  # noqa: E402  (how study code begins)
 
+from grader.authoring.source import solution_view  # noqa: E402
 from grader.course import Course, Exercise  # noqa: E402
 from grader.validate import Variant, variants  # noqa: E402
 
@@ -300,7 +301,7 @@ def variant_module(exercise: Exercise, variant: Variant) -> str:
     if variant.base == "none":
         return own
     if variant.base == "reference":
-        base = without_docstring(exercise.reference.read_text(encoding="utf-8"))
+        base = without_docstring(solution_view(exercise.reference.read_text(encoding="utf-8")))
     else:
         base = variant_module(exercise, next(v for v in variants(exercise)
                                              if v.name == variant.base))
@@ -437,7 +438,7 @@ class Plan:
 def plans(ex: Exercise) -> list[Plan]:
     """What one exercise's class hands in, in the order of the roster."""
     known = {v.name: v for v in variants(ex)}
-    reference = without_docstring(ex.reference.read_text(encoding="utf-8"))
+    reference = without_docstring(solution_view(ex.reference.read_text(encoding="utf-8")))
     found = [
         Plan("reference", "py+demo", reference, "correct: the reference, begun like the book's "
              "study code (sys.path, matplotlib, the dataset loader), with demo code at the top "

@@ -303,7 +303,8 @@ def test_a_worker_without_a_sandbox_refuses_unless_allowed(tmp_path: Path) -> No
     the worker's reason; with --allow-unsandboxed it grades, and the results say how."""
     course = make_toy_course(tmp_path / "course")
     (tmp_path / "alice.py").write_text(TOY_SOLUTION)
-    env = {**os.environ, "PATH": str(tmp_path), "GRADER_STUDENT_USER": "no-such-user-here"}
+    env = {**os.environ, "PATH": str(tmp_path), "GRADER_BUNDLED_BWRAP": "0",
+           "GRADER_STUDENT_USER": "no-such-user-here"}
     command = ("grade", "exT", str(tmp_path / "alice.py"), "--out", str(tmp_path / "out"),
                "--dask", "local:1")
     refused = grader(*command, cwd=course, env=env)

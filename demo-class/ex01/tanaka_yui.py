@@ -12,22 +12,42 @@ def step_function(x):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), element-wise, without overflow for large |x|.
+    """Sigmoid function, element-wise.
 
-    The book's 1 / (1 + np.exp(-x)) gives the right answer too, but np.exp(-x) overflows
-    (with a RuntimeWarning) for x below about -710. exp(-|x|) never overflows, so we
-    compute it once and use the form that suits the sign of x:
-    x >= 0: 1 / (1 + exp(-x)),   x < 0: exp(x) / (1 + exp(x)).
+    Args:
+        x: NumPy array of any shape (0-d, 1-D or 2-D).
+
+    Returns:
+        An array of the same shape as x with 1 / (1 + exp(-x)) for every element,
+        finite for |x| up to 1000.
     """
+    # The book's 1 / (1 + np.exp(-x)) gives the right answer too, but np.exp(-x) overflows
+    # (with a RuntimeWarning) for x below about -710. exp(-|x|) never overflows, so we
+    # compute it once and use the form that suits the sign of x:
+    # x >= 0: 1 / (1 + exp(-x)),   x < 0: exp(x) / (1 + exp(x)).
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def relu(x):
-    """x where x > 0, else 0, element-wise (a new array: x itself is not modified)."""
-    return np.maximum(0, x)
+    """ReLU (rectified linear unit), element-wise.
+
+    Args:
+        x: NumPy array of any shape (0-d, 1-D or 2-D).
+
+    Returns:
+        A new array of the same shape as x: x where x > 0, 0 elsewhere.
+    """
+    return np.maximum(0, x)  # a new array: x itself is not modified
 
 
 def identity_function(x):
-    """Returns its input unchanged (the output activation for regression)."""
+    """Identity function.
+
+    Args:
+        x: NumPy array of any shape.
+
+    Returns:
+        x, unchanged.
+    """
     return x

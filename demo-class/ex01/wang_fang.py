@@ -2,7 +2,14 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 def step_function(x):
-    """1 where x > 0, else 0 (as integers), element-wise."""
+    """Step function, element-wise.
+
+    Args:
+        x: NumPy array of any shape (0-d, 1-D or 2-D).
+
+    Returns:
+        An array of the same shape as x: 1 where x > 0, 0 elsewhere (integers).
+    """
     return np.array(x > 0, dtype=int)
 
 
@@ -11,12 +18,26 @@ def sigmoid(x):
 
 
 def relu(x):
-    """x where x > 0, else 0, element-wise (a new array: x itself is not modified)."""
-    return np.maximum(0, x)
+    """ReLU (rectified linear unit), element-wise.
+
+    Args:
+        x: NumPy array of any shape (0-d, 1-D or 2-D).
+
+    Returns:
+        A new array of the same shape as x: x where x > 0, 0 elsewhere.
+    """
+    return np.maximum(0, x)  # a new array: x itself is not modified
 
 
 def identity_function(x):
-    """Returns its input unchanged (the output activation for regression)."""
+    """Identity function.
+
+    Args:
+        x: NumPy array of any shape.
+
+    Returns:
+        x, unchanged.
+    """
     return x
 
 

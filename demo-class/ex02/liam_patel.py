@@ -5,7 +5,7 @@ def relu(x):
     return np.maximum(0, x)
 
 
-# Given in the notebook (from ex01).
+# Given (from exercise 1): do not change this cell.
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
@@ -15,7 +15,14 @@ def identity_function(x):
 
 
 def softmax(a):
-    """Softmax of a 1-D array, or of each row of a 2-D array."""
+    """Softmax of a 1-D array, or of each row of a 2-D array.
+
+    Args:
+        a: NumPy array of shape (n,) or (N, n).
+
+    Returns:
+        An array of the same shape as a; every row is positive and sums to 1.
+    """
     if a.ndim == 2:
         a = a.T                            # work on columns, then transpose back
         a = a - np.max(a, axis=0)          # guard against overflow in np.exp
@@ -34,7 +41,15 @@ def forward(network, x):
 
 
 def predict(network, x):
-    """The same network with softmax on the output: class probabilities."""
+    """The 3-layer network with softmax on the output layer.
+
+    Args:
+        network: dict with the keys "W1", "b1", "W2", "b2", "W3", "b3".
+        x: one sample, shape (inputs,), or a batch, shape (N, inputs).
+
+    Returns:
+        Class probabilities: shape (classes,) or (N, classes), every row sums to 1.
+    """
     W1, W2, W3 = network["W1"], network["W2"], network["W3"]
     b1, b2, b3 = network["b1"], network["b2"], network["b3"]
 
@@ -48,11 +63,18 @@ def predict(network, x):
 
 
 def accuracy(network, x, t, batch_size=100):
-    """Fraction of the rows of x whose predicted class equals the label in t.
+    """Fraction of the samples of x whose predicted class equals their label.
 
-    t holds integer labels, shape (N,). One-hot labels, shape (N, classes), are
-    accepted too: they are turned into integer labels first.
+    Args:
+        network: dict with the keys "W1", "b1", "W2", "b2", "W3", "b3".
+        x: inputs, shape (N, inputs).
+        t: integer labels, shape (N,).
+        batch_size: number of rows given to predict at a time.
+
+    Returns:
+        A number between 0 and 1.
     """
+    # One-hot labels, shape (N, classes), are accepted too: turned into integer labels first.
     if t.ndim == 2:
         t = np.argmax(t, axis=1)
     accuracy_cnt = 0

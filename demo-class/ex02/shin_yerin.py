@@ -1,7 +1,7 @@
 import numpy as np
 
 
-# Given in the notebook (from ex01).
+# Given (from exercise 1): do not change this cell.
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
@@ -11,7 +11,14 @@ def identity_function(x):
 
 
 def softmax(a):
-    """Softmax of a 1-D array, or of each row of a 2-D array."""
+    """Softmax of a 1-D array, or of each row of a 2-D array.
+
+    Args:
+        a: NumPy array of shape (n,) or (N, n).
+
+    Returns:
+        An array of the same shape as a; every row is positive and sums to 1.
+    """
     if a.ndim == 2:
         a = a.T                            # work on columns, then transpose back
         a = a - np.max(a, axis=0)          # guard against overflow in np.exp
@@ -22,7 +29,15 @@ def softmax(a):
 
 
 def forward(network, x):
-    """The 3-layer network of the book: sigmoid, sigmoid, identity."""
+    """Forward pass of the book's 3-layer network (sigmoid, sigmoid, identity).
+
+    Args:
+        network: dict with the keys "W1", "b1", "W2", "b2", "W3", "b3".
+        x: one sample, shape (inputs,), or a batch, shape (N, inputs).
+
+    Returns:
+        The output of the last layer: shape (outputs,) or (N, outputs).
+    """
     W1, W2, W3 = network["W1"], network["W2"], network["W3"]
     b1, b2, b3 = network["b1"], network["b2"], network["b3"]
 
@@ -36,7 +51,15 @@ def forward(network, x):
 
 
 def predict(network, x):
-    """The same network with softmax on the output: class probabilities."""
+    """The 3-layer network with softmax on the output layer.
+
+    Args:
+        network: dict with the keys "W1", "b1", "W2", "b2", "W3", "b3".
+        x: one sample, shape (inputs,), or a batch, shape (N, inputs).
+
+    Returns:
+        Class probabilities: shape (classes,) or (N, classes), every row sums to 1.
+    """
     W1, W2, W3 = network["W1"], network["W2"], network["W3"]
     b1, b2, b3 = network["b1"], network["b2"], network["b3"]
 

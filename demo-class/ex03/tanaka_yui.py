@@ -2,8 +2,16 @@ import numpy as np
 
 
 def mean_squared_error(y, t):
-    """0.5 * the sum of the squared differences (over all elements, also for a batch)."""
-    return 0.5 * np.sum((y - t) ** 2)
+    """Mean squared error, 0.5 * the sum of the squared differences.
+
+    Args:
+        y: network output, shape (classes,) or (N, classes).
+        t: correct answers (usually one-hot), same shape as y.
+
+    Returns:
+        A single number.
+    """
+    return 0.5 * np.sum((y - t) ** 2)  # over all elements, also for a batch
 
 
 def cross_entropy_error(y, t):

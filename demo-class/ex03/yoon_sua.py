@@ -5,16 +5,28 @@ import matplotlib.pyplot as plt
 from dataset.mnist import load_mnist
 
 def mean_squared_error(y, t):
-    """0.5 * the sum of the squared differences (over all elements, also for a batch)."""
-    return 0.5 * np.sum((y - t) ** 2)
+    """Mean squared error, 0.5 * the sum of the squared differences.
+
+    Args:
+        y: network output, shape (classes,) or (N, classes).
+        t: correct answers (usually one-hot), same shape as y.
+
+    Returns:
+        A single number.
+    """
+    return 0.5 * np.sum((y - t) ** 2)  # over all elements, also for a batch
 
 
 def cross_entropy_error(y, t):
     """Cross-entropy error, averaged over the batch.
 
-    y: probabilities, shape (classes,) for one sample or (N, classes) for a batch.
-    t: the correct answers, either one-hot (same shape as y) or integer labels
-       (a single label for one sample, shape (N,) for a batch).
+    Args:
+        y: probabilities, shape (classes,) or (N, classes).
+        t: one-hot answers (same shape as y) or integer labels
+           (shape (N,) for a batch, a single integer for one sample).
+
+    Returns:
+        A single number: the mean loss per sample.
     """
     if y.ndim == 1:
         t = t.reshape(1, t.size)

@@ -2,17 +2,19 @@ import numpy as np
 
 
 def numerical_diff(f, x):
-    """Derivative of the one-variable function f at x, by the central difference."""
-    h = 1e-4  # 0.0001: small, but not so small that rounding error takes over
+    """Derivative of the one-variable function f at the number x (central difference, h = 1e-4)."""
+    h = 1e-4  # 0.0001
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
 def numerical_gradient(f, x):
-    """Gradient of f at x, for a float array x of any shape.
+    """Gradient of f at x: an array of the shape of x with every partial derivative of f.
 
-    Each element of x is nudged in place by +h and -h in turn, and put back exactly as it
-    was afterwards, so the caller's x is unchanged when the function returns.
+    f takes an array shaped like x and returns a number. x is a float array of any shape;
+    it must be exactly as it was when this function returns.
     """
+    # Each element of x is nudged in place by +h and -h in turn, and put back exactly as it
+    # was afterwards, so the caller's x is unchanged when the function returns.
     h = 1e-4
     grad = np.zeros_like(x)
 

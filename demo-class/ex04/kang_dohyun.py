@@ -5,17 +5,19 @@ import matplotlib.pyplot as plt
 from dataset.mnist import load_mnist
 
 def numerical_diff(f, x):
-    """Derivative of the one-variable function f at x, by the central difference."""
-    h = 1e-4  # 0.0001: small, but not so small that rounding error takes over
+    """Derivative of the one-variable function f at the number x (central difference, h = 1e-4)."""
+    h = 1e-4  # 0.0001
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
 def numerical_gradient(f, x):
-    """Gradient of f at x, for a float array x of any shape.
+    """Gradient of f at x: an array of the shape of x with every partial derivative of f.
 
-    Each element of x is nudged in place by +h and -h in turn, and put back exactly as it
-    was afterwards, so the caller's x is unchanged when the function returns.
+    f takes an array shaped like x and returns a number. x is a float array of any shape;
+    it must be exactly as it was when this function returns.
     """
+    # Each element of x is nudged in place by +h and -h in turn, and put back exactly as it
+    # was afterwards, so the caller's x is unchanged when the function returns.
     h = 1e-4
     grad = np.zeros_like(x)
 
@@ -38,7 +40,7 @@ def numerical_gradient(f, x):
 
 
 def gradient_descent(f, init_x, lr=0.01, step_num=100)
-    """Minimise f by step_num steps of x <- x - lr * grad f(x), starting from init_x."""
+    """Run step_num steps of x <- x - lr * (gradient of f at x) from init_x; return the final x."""
     x = init_x.copy()
     for _ in range(step_num):
         grad = numerical_gradient(f, x)

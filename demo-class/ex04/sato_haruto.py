@@ -2,8 +2,8 @@ import numpy as np
 
 
 def numerical_diff(f, x):
-    """Derivative of the one-variable function f at x, by the central difference."""
-    h = 1e-4  # 0.0001: small, but not so small that rounding error takes over
+    """Derivative of the one-variable function f at the number x (central difference, h = 1e-4)."""
+    h = 1e-4  # 0.0001
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
@@ -24,7 +24,7 @@ def numerical_gradient(f, x):
 
 
 def gradient_descent(f, init_x, lr=0.01, step_num=100):
-    """Minimise f by step_num steps of x <- x - lr * grad f(x), starting from init_x."""
+    """Run step_num steps of x <- x - lr * (gradient of f at x) from init_x; return the final x."""
     x = init_x.copy()
     for _ in range(step_num):
         grad = numerical_gradient(f, x)

@@ -1,6 +1,5 @@
 import numpy as np
 
-# -- helpers from the earlier exercises ---------------------------------------------------
 
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
@@ -29,7 +28,7 @@ def cross_entropy_error(y, t):
 
 
 def numerical_gradient(f, x):
-    """Central-difference gradient of f at x, for x of any shape (exercise 4)."""
+    # the central difference for every element of x, whatever its shape (exercise 4)
     h = 1e-4
     grad = np.zeros_like(x)
 
@@ -48,10 +47,8 @@ def numerical_gradient(f, x):
     return grad
 
 
-# -- data ---------------------------------------------------------------------------------
-
 def preprocess(images):
-    """uint8 images (N, 28, 28) -> float rows (N, 784) with values in [0, 1]."""
+    """uint8 images (N, 28, 28) -> float array (N, 784) with values in [0, 1]."""
     return images.reshape(images.shape[0], -1).astype(np.float64) / 255.0
 
 
@@ -62,11 +59,10 @@ def one_hot(labels, num_classes=10):
     return t
 
 
-# -- the network --------------------------------------------------------------------------
-
 class TwoLayerNet:
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        """Create self.params with 'W1', 'b1', 'W2', 'b2'."""
         self.params = {}
         self.params["W1"] = weight_init_std * np.random.randn(input_size, hidden_size)
         self.params["b1"] = np.zeros(hidden_size)
@@ -74,6 +70,7 @@ class TwoLayerNet:
         self.params["b2"] = np.zeros(output_size)
 
     def predict(self, x):
+        """Output for every row of x: shape (N, output_size)."""
         W1, W2 = self.params["W1"], self.params["W2"]
         b1, b2 = self.params["b1"], self.params["b2"]
 
@@ -84,13 +81,14 @@ class TwoLayerNet:
 
         return y
 
-    # x: input data, t: one-hot labels
     def loss(self, x, t):
+        """Mean cross-entropy of the predictions for the one-hot labels t."""
         y = self.predict(x)
 
         return cross_entropy_error(y, t)
 
     def accuracy(self, x, t):
+        """Fraction of rows of x whose highest output is the true class of t (one-hot)."""
         y = self.predict(x)
         y = np.argmax(y, axis=1)
         t = np.argmax(t, axis=1)
@@ -99,6 +97,7 @@ class TwoLayerNet:
         return accuracy
 
     def numerical_gradient(self, x, t):
+        """Dict of numerical gradients of the loss for 'W1', 'b1', 'W2', 'b2'."""
         # numerical_gradient changes each parameter array in place and calls loss_W,
         # which ignores its argument: self.loss reads the same arrays from self.params.
         loss_W = lambda W: self.loss(x, t)  # noqa: E731
@@ -112,6 +111,7 @@ class TwoLayerNet:
         return grads
 
     def gradient(self, x, t):
+        """Dict of gradients of the loss for 'W1', 'b1', 'W2', 'b2', by backpropagation."""
         W1, W2 = self.params["W1"], self.params["W2"]
         b1, b2 = self.params["b1"], self.params["b2"]
         grads = {}
@@ -137,10 +137,9 @@ class TwoLayerNet:
         return grads
 
 
-# -- training -----------------------------------------------------------------------------
-
 def train(network, x_train, t_train, iters_num, batch_size=100, learning_rate=0.1)
-    """Mini-batch SGD; returns the loss of every mini-batch (after its update)."""
+    """Train network by mini-batch SGD; return the list of mini-batch losses."""
+    # returns the loss of every mini-batch (after its update)
     train_size = x_train.shape[0]
     losses = []
 
