@@ -33,7 +33,8 @@ def console() -> Console:
 
 @functools.cache
 def err_console() -> Console:
-    return Console(stderr=True)
+    """Standard error, never hard-wrapped: a path in an error message stays one piece to copy."""
+    return Console(stderr=True, soft_wrap=True)
 
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_FOUND = 0, 1, 2

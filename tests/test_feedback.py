@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import REPO, write_notebook
 from course_grading import COURSE, by_id, grade_code
 
@@ -170,6 +171,7 @@ def numerical_gradient(f, x):
     assert check.status == "failed" and check.hint_key == "gd_gradient_first"
 
 
+@pytest.mark.slow
 def test_an_endless_gradient_loop_gets_no_restore_hint(tmp_path: Path) -> None:
     code = REFERENCE["ex04"] + '''
 

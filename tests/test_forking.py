@@ -173,6 +173,7 @@ def _within(seconds: float, action: Callable[[], object]) -> object:
     return outcome[0]
 
 
+@pytest.mark.slow
 def test_a_zygote_that_stops_answering_is_replaced(launcher: PreloadedLauncher) -> None:
     """Stopped while a worker runs: stopping that worker takes a bounded time, tears the whole
     sandbox down, and the next worker comes from a new one."""
@@ -187,6 +188,7 @@ def test_a_zygote_that_stops_answering_is_replaced(launcher: PreloadedLauncher) 
     _within(60, worker.stop)
 
 
+@pytest.mark.slow
 def test_a_zygote_stopped_between_workers_is_replaced(launcher: PreloadedLauncher) -> None:
     """Stopped with no worker: the next worker does not wait for its greeting in vain."""
     with Worker(PROGRAM, LIMITS, launcher) as worker:

@@ -17,11 +17,16 @@ from grader.worker.bubblewrap import find_bwrap
 REPO = Path(__file__).resolve().parent.parent
 
 
-def readme_commands() -> dict[str, str]:
-    """The README's "Set up, test, run" block: its comment's first word -> the command."""
+def commands_block() -> str:
+    """The README's "Set up, test, run" block."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Set up, test, run"):]
-    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1).splitlines()
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def readme_commands() -> dict[str, str]:
+    """The README's "Set up, test, run" block: its comment's first word -> the command."""
+    block = commands_block().splitlines()
     return {comment[2:].split(":")[0]: command
             for comment, command in zip(block[::2], block[1::2], strict=True)}
 
@@ -38,6 +43,8 @@ def test_ci_runs_the_readme_commands_as_written() -> None:
     ci = [line.removesuffix(" || exit") for line in (REPO / ".ci/run").read_text().splitlines()]
     for name, command in commands.items():
         assert command in ci, f"{name}: .ci/run does not run {command!r}"
+    slow_set = "python -m pytest -q -m slow"
+    assert slow_set in commands_block() and slow_set in ci, "the slow set: named and run"
 
 
 def test_the_bwrap_on_path_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
