@@ -38,7 +38,7 @@ def cell_timeout(course_root: Path) -> float:
     """nbgrader's deadline per cell: the longest deadline per call of ex03's checks."""
     from grader.checks.listing import list_checks
     from grader.course import Course
-    from grader.worker.client import Limits
+    from grader.worker.limits import Limits
 
     checks = list_checks(Course(course_root).exercise(EXERCISE))
     return max(c.seconds_per_call or Limits.call_seconds for c in checks)

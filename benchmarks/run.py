@@ -521,9 +521,9 @@ class TreeSampler(threading.Thread):
             return "grader"
         if Path(cmdline.split(" ", 1)[0]).name == "bwrap":
             return "bwrap"
-        if "grader.worker.server" in cmdline:
+        if "grader.worker.inside" in cmdline:
             return "worker"
-        if "grader.worker.zygote" in cmdline:  # the preloaded process, or a worker it forked
+        if "grader.worker.zygote" in cmdline:  # the zygote, or a worker it forked
             return "zygote" if self._parent_is_bwrap(pid) else "worker"
         if "python" in cmdline or "grader" in cmdline:
             return "grading process"
@@ -607,15 +607,15 @@ def machine() -> list[str]:
         infos = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
                  f"{i.get('num_threads')} threads)" for i in threadpool_info()]
         blas = f"NumPy {np.__version__}, " + (", ".join(infos) or "no BLAS pool found")
-    from grader.worker.sandbox import find_bwrap
+    from grader.worker.bubblewrap import find_bwrap
 
     bwrap = find_bwrap()
     bwrap_version = (subprocess.run([bwrap, "--version"], capture_output=True, text=True)
                      .stdout.strip() + f" ({bwrap})") if bwrap else "not installed"
     with contextlib.suppress(Exception):
-        from grader.worker.sandbox import choose_launcher
+        from grader.worker.policy import launcher_for
 
-        launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True)
+        launcher = launcher_for("validate")
         bwrap_version += f"; worker isolation: {launcher.mode}"
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()

@@ -1,12 +1,12 @@
-"""What the bubblewrap sandbox costs: worker start-up and per-call round trip, against an
-unsandboxed worker measured in the same run (interleaved, medians of repeated runs).
+"""What the bubblewrap sandbox costs: worker start-up and per-call round trip, against a
+worker with resource limits only, measured in the same run (interleaved, medians).
 
     python benchmarks/sandbox_cost.py [--starts 20] [--calls 500]
 
 Start-up is ``Worker.start()``: spawn, greeting, loading a small submission. A call is one
 request/reply of ``add(a, b)`` on small arrays; a "1 MB" call sends and returns 1 MB arrays.
-Last, the start-up of a worker forked by the preloaded process (as ``grader grade`` does), in
-namespaces of its own against a plain fork in the zygote's namespaces (how it was before).
+Last, the start-up of a worker forked by a zygote (as ``grader grade`` does), in namespaces of
+its own against a plain fork in the zygote's namespaces (how it was before).
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ import time
 
 import numpy as np
 
-from grader.worker.client import Launcher, Limits, Worker
-from grader.worker.forking import PreloadedLauncher
-from grader.worker.sandbox import BubblewrapLauncher, sandbox_problem
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import BubblewrapLauncher
+from grader.worker.launchers import Launcher, RlimitsOnlyLauncher
+from grader.worker.limits import Limits
+from grader.worker.preloaded import PreloadedLauncher
+from grader.worker.worker import Worker
 
 SOURCE = """
 import numpy as np
@@ -70,12 +73,13 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=20, help="worker starts per launcher")
     parser.add_argument("--calls", type=int, default=500, help="calls per measurement")
     args = parser.parse_args()
-    problem = sandbox_problem()
+    problem = bubblewrap.problem()
     if problem is not None:
         sys.exit(f"the sandbox is not available here: {problem}")
     limits = Limits()
-    launchers = {"unsandboxed": Launcher(), "bubblewrap": BubblewrapLauncher()}
-    version = subprocess.run(["bwrap", "--version"], capture_output=True, text=True).stdout
+    launchers = {"rlimits-only": RlimitsOnlyLauncher(), "bubblewrap": BubblewrapLauncher()}
+    version = subprocess.run([launchers["bubblewrap"].bwrap, "--version"], capture_output=True,
+                             text=True).stdout
     print(f"python {platform.python_version()}, numpy {np.__version__}, {version.strip()}, "
           f"{platform.machine()}, kernel {platform.release()}")
 
@@ -91,10 +95,10 @@ def main() -> None:
                 medians[name].append(time_calls(launcher, limits, args.calls, size))
         rows.append((label, {n: statistics.median(t) for n, t in medians.items()}))
 
-    print(f"\n{'median of repeated runs':<26}{'unsandboxed':>14}{'bubblewrap':>14}"
+    print(f"\n{'median of repeated runs':<26}{'rlimits-only':>14}{'bubblewrap':>14}"
           f"{'overhead':>14}{'ratio':>8}")
     for label, values in rows:
-        plain, boxed = values["unsandboxed"], values["bubblewrap"]
+        plain, boxed = values["rlimits-only"], values["bubblewrap"]
         print(f"{label:<26}{plain * 1e3:>11.3f} ms{boxed * 1e3:>11.3f} ms"
               f"{(boxed - plain) * 1e3:>+11.3f} ms{boxed / plain:>7.2f}x")
     print(f"\n({args.starts} starts per launcher; calls: median of {args.calls} calls, "

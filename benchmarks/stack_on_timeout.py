@@ -1,7 +1,7 @@
 """What it costs the worker to be able to say where a timed-out call was.
 
 Every request arms an interval timer shortly before its deadline and disarms it after
-(grader.worker.server: two setitimer calls); only a call that runs out of time gets its stack
+(grader.worker.inside: two setitimer calls); only a call that runs out of time gets its stack
 written. This prints the round trip of a small call through a real worker, the cost of the two
 timer calls measured in the same run, and their ratio; then the time from a deadline to the
 grader knowing the line, for a loop in Python and a long call in C.
@@ -15,7 +15,9 @@ import signal
 import statistics
 import time
 
-from grader.worker.client import CallTimedOut, Launcher, Limits, Worker
+from grader.worker.launchers import RlimitsOnlyLauncher
+from grader.worker.limits import Limits
+from grader.worker.worker import CallTimedOut, Worker
 
 CALLS = 2000
 SOURCE = ("def identity(x):\n    return x\n\n"
@@ -42,7 +44,8 @@ def timer_calls() -> float:
 
 
 def main() -> None:
-    worker = Worker([{"label": "bench.py", "line": 1, "source": SOURCE}], Limits(), Launcher())
+    worker = Worker([{"label": "bench.py", "line": 1, "source": SOURCE}], Limits(),
+                    RlimitsOnlyLauncher())
     worker.start()
     round_trip(worker)  # warm up
     trips = [round_trip(worker) for _ in range(5)]
@@ -52,10 +55,11 @@ def main() -> None:
     print(f"| round trip of a call (median of 5 x {CALLS}) | {trip * 1e6:.1f} µs |")
     print(f"| arming and disarming the timer | {timer * 1e6:.2f} µs |")
     print(f"| share of a round trip | {100 * timer / trip:.1f} % |")
+    worker.deadlines.check_seconds = 1.0
     for name in ("spin", "c_loop"):
         started = time.perf_counter()
         try:
-            worker.request("call", timeout=1.0, target=name, args=[1], kwargs={})
+            worker.request("call", target=name, args=[1], kwargs={})
         except CallTimedOut as exc:
             print(f"| `{name}` stopped after 1 s: place, time to know it | {exc.place}, "
                   f"{time.perf_counter() - started:.2f} s |")

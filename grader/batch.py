@@ -23,7 +23,8 @@ from grader.grading import grade
 from grader.load.locate import SOURCE_SUFFIXES, student_id
 from grader.output import OutputFolder, reserved
 from grader.results import SubmissionResult
-from grader.worker.client import Launcher, Limits
+from grader.worker.launchers import Launcher
+from grader.worker.limits import Limits
 
 ENTRY_SUFFIXES = (*SOURCE_SUFFIXES, ".zip")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would evaluate the cell

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from grader.batch import JobRunner
     from grader.output import OutputFolder
     from grader.results import SubmissionResult
-    from grader.worker.client import Launcher
 
 
 @functools.cache
@@ -100,14 +99,9 @@ def list_exercises(course: Path | None, lang: str | None) -> None:
 def check(exercise: str, path: Path | None, html_path: Path | None, course: Path | None,
           lang: str | None) -> None:
     """Run the public checks on your work (default: the notebook in assignments/EXERCISE/)."""
-    from rich.markup import escape
-
-    from grader.load.locate import opened
-    from grader.load.program import UnreadableSubmission, read_program
-    from grader.report.terminal import print_result
-    from grader.text import message
-    from grader.worker.client import Limits, prestart
-    from grader.worker.sandbox import RlimitsOnlyLauncher
+    from grader.worker.limits import Limits
+    from grader.worker.policy import confirmed, launcher_for
+    from grader.worker.worker import prestart
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -117,23 +111,34 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         err_console().print(f"[bold red]error:[/] no submission found at "
                             f"{path or ex.assignment_dir}")
         sys.exit(EXIT_NOT_FOUND)
+    limits = Limits()
+    launcher = launcher_for("check", hide=(found.root,))
+    prestart(launcher, limits)  # first: the worker boots while the rest is imported
+    from grader.load.locate import opened
+    from grader.load.program import UnreadableSubmission, start_reading
+
     try:
         with opened(path, ex.name) as source:
-            read_program(source)
+            reading = start_reading(source)  # in a child, while pytest is imported here
+            from grader.grading import grade
+            from grader.report.terminal import print_result
+
+            program = reading()
     except UnreadableSubmission as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
-    launcher = check_launcher(found)
-    prestart(launcher, Limits())  # the worker starts while pytest is imported
+    from grader.text import message
+    from grader.worker.launchers import RlimitsOnlyLauncher
+
+    launcher = confirmed(launcher, limits)  # that worker's greeting is the sandbox's probe
     if isinstance(launcher, RlimitsOnlyLauncher):  # one line, however narrow the terminal
         from grader.report.labels import label
 
         note = message("no_sandbox_check", lang, reason=launcher.reason)
         err_console().print(f"[yellow]{label('term_note', lang)}:[/] {escape(note)}",
                             soft_wrap=True)
-    from grader.grading import grade
-
-    result = grade(ex, path, hidden=False, lang=lang, launcher=launcher)
+    result = grade(ex, path, hidden=False, lang=lang, limits=limits, launcher=launcher,
+                   program=program)
     print_result(result, ex.title(lang), console(), public_only=True)
     if html_path:
         from grader.report.html import render_student_report
@@ -144,13 +149,6 @@ def check(exercise: str, path: Path | None, html_path: Path | None, course: Path
         console().print(label("term_html_report", lang, path=html_path), highlight=False,
                         soft_wrap=True)
     sys.exit(EXIT_OK if all(c.status == PASSED for c in result.checks) else EXIT_FAILED)
-
-
-def check_launcher(course: Course) -> Launcher:
-    """How ``check`` starts workers: sandboxed when possible, else with a warning."""
-    from grader.worker.sandbox import choose_launcher
-
-    return choose_launcher(require_isolation=False, allow_unsandboxed=True, hide=(course.root,))
 
 
 @main.command("grade")
@@ -196,8 +194,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
     from grader.results import GRADED
-    from grader.worker.forking import preloaded
-    from grader.worker.sandbox import IsolationUnavailable, choose_launcher
+    from grader.worker.policy import IsolationUnavailable, launcher_for
 
     lang = choose_lang(lang)
     found = _course(course)
@@ -207,9 +204,8 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
     jobs = _entries(ex, submissions, id_pattern, one=one, name=student_name)
     runner = _dask_runner(dask_address, allow_unsandboxed, worker_course) if dask_address else None
     try:
-        launcher = None if runner else preloaded(choose_launcher(  # a worker per student: fork
-            require_isolation=True, allow_unsandboxed=allow_unsandboxed,
-            hide=(found.root, out.resolve())))
+        launcher = None if runner else launcher_for("grade", hide=(found.root, out.resolve()),
+                                                    allow_unsandboxed=allow_unsandboxed)
     except IsolationUnavailable as exc:
         err_console().print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_NOT_FOUND)
@@ -381,12 +377,11 @@ def validate(exercises: tuple[str, ...], course: Path | None) -> None:
     from rich.text import Text
 
     from grader.validate import validate as validate_exercise
-    from grader.worker.forking import preloaded
-    from grader.worker.sandbox import choose_launcher
+    from grader.worker.policy import launcher_for
 
     found = _course(course)
     names = exercises or tuple(found.names())
-    launcher = preloaded(choose_launcher(require_isolation=False, allow_unsandboxed=True))
+    launcher = launcher_for("validate")
     failed = 0
     for name in names:
         ex = _exercise(found, name)

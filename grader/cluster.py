@@ -10,9 +10,9 @@ package differ from the client's (by digest) refuses, and the run stops with its
 
 On a worker, :func:`grade_on_worker` runs :func:`grader.grading.grade` one submission at a
 time per process (pytest and the preloaded process are per process; Dask's other threads only
-wait), with the launcher of a local run (:func:`~grader.worker.sandbox.choose_launcher`, workers
-forked from a preloaded process): student code runs only in that sandbox, never in the Dask
-worker's process. A worker without a sandbox refuses unless the command allows it.
+wait), with the launcher of a local run (:func:`~grader.worker.policy.launcher_for`, workers
+forked from a zygote): student code runs only in that sandbox, never in the Dask worker's
+process. A worker without a sandbox refuses unless the command allows it.
 
 Faults are left to Dask: a task whose worker dies is run again elsewhere; one whose workers die
 more than ``distributed.scheduler.allowed-failures`` times (default 3) comes back as
@@ -49,9 +49,9 @@ from grader.load.bounded import MB, UnreadableSubmission
 from grader.load.locate import ZIP_MAX_BYTES, _regular_files, pick_source
 from grader.load.program import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
 from grader.results import SubmissionResult
-from grader.worker.client import Launcher, Limits
-from grader.worker.forking import preloaded
-from grader.worker.sandbox import IsolationUnavailable, choose_launcher
+from grader.worker.launchers import Launcher
+from grader.worker.limits import Limits
+from grader.worker.policy import IsolationUnavailable, launcher_for
 
 LOCAL = "local:"
 DEFAULT_PORT = 8786
@@ -273,8 +273,8 @@ def _launcher_here(allow_unsandboxed: bool, installed: Path | None) -> Launcher:
     if key not in _launchers:
         hide = (_private_folder(), *([installed] if installed else []))
         try:
-            _launchers[key] = preloaded(choose_launcher(
-                require_isolation=True, allow_unsandboxed=allow_unsandboxed, hide=hide))
+            _launchers[key] = launcher_for("grade", hide=hide,
+                                           allow_unsandboxed=allow_unsandboxed)
         except IsolationUnavailable as exc:
             _refuse(str(exc))
     return _launchers[key]

@@ -16,7 +16,9 @@ from grader.load.locate import opened, student_id
 from grader.load.program import Program, UnreadableSubmission, read_program
 from grader.results import ERROR, FAILED, PASSED, CheckResult, SubmissionResult
 from grader.text import message, pick
-from grader.worker.client import Launcher, Limits, Worker, strip_stack_dumps
+from grader.worker.launchers import Launcher, RlimitsOnlyLauncher
+from grader.worker.limits import Limits
+from grader.worker.worker import Worker, strip_stack_dumps
 
 __all__ = ["grade", "render_fault"]
 
@@ -31,19 +33,23 @@ EVENT_FAULTS = {"crashed", "timeout", "bad_reply", "object_lost"}
 
 def grade(exercise: Exercise, entry: Path, *, hidden: bool = True, lang: str = "en",
           limits: Limits | None = None, launcher: Launcher | None = None,
-          student: str | None = None) -> SubmissionResult:
-    """Run the public (and hidden) checks of ``exercise`` on one submission entry."""
+          student: str | None = None, program: Program | None = None) -> SubmissionResult:
+    """Run the public (and hidden) checks of ``exercise`` on one submission entry.
+
+    ``program``: the entry's source, read already (``grader check`` reads it first, to stop on
+    a file it cannot read).
+    """
     started = time.perf_counter()
     result = SubmissionResult(exercise.name, student or student_id(entry), entry.name, lang=lang,
                               checks_digest=exercise.checks_digest(),
                               grader_version=grader.__version__,
                               graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    launcher = launcher or Launcher()
+    launcher = launcher or RlimitsOnlyLauncher()
     result.sandbox = launcher.mode
     try:
         with opened(entry, exercise.name) as source:
             result.source = source.name
-            program = read_program(source)
+            program = program if program is not None else read_program(source)
             conn = Connection(Worker(program.to_wire(), limits or Limits(), launcher), program)
             conn.start_early()
             _run(exercise, conn, hidden, lang, result)

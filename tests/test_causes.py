@@ -11,7 +11,7 @@ from grader.causes import Submission, find_causes
 from grader.checks.proxy import StudentFault
 from grader.load.program import Program, Statement, SyntaxProblem
 from grader.results import FAILED, CheckResult, SubmissionResult
-from grader.worker.client import stopped_at, strip_stack_dumps
+from grader.worker.worker import stopped_at, strip_stack_dumps
 
 PROGRAM = Program(
     statements=[Statement("cell 1", 1, "import torch", ("torch",)),
@@ -98,8 +98,8 @@ def test_statuses_order_by_urgency_and_a_grader_error_comes_first():
 
 DUMP = ('Thread 0x00007f1 (most recent call first):\n  File "/usr/lib/python3/threading.py", '
         'line 331 in wait\n\nCurrent thread 0x00007f2 (most recent call first):\n'
-        '  File "cell 2", line 2 in relu\n  File "/x/grader/worker/server.py", line 95 in call\n'
-        '  File "/x/grader/worker/server.py", line 120 in serve\n')
+        '  File "cell 2", line 2 in relu\n  File "/x/grader/worker/inside.py", line 95 in call\n'
+        '  File "/x/grader/worker/inside.py", line 120 in serve\n')
 
 
 def test_the_line_a_stopped_call_was_running_comes_from_its_stack_dump():
@@ -109,8 +109,8 @@ def test_the_line_a_stopped_call_was_running_comes_from_its_stack_dump():
     forged = DUMP + DUMP.replace("line 2 in relu", "line 99 in relu")
     assert stopped_at(forged, labels) == ("cell 2", 99)  # the last dump: misleads only itself
     assert stopped_at("x" * 100_000, labels) is None
-    no_server = DUMP.replace("grader/worker/server.py", "elsewhere.py")
-    assert stopped_at(no_server, labels) is None  # not the thread that serves the grader
+    no_inside = DUMP.replace("grader/worker/inside.py", "elsewhere.py")
+    assert stopped_at(no_inside, labels) is None  # not the thread that serves the grader
 
 
 def test_stack_dumps_never_reach_the_students_output():

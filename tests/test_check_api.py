@@ -12,7 +12,7 @@ from grader.checks import call_and_see, keep, worker_function
 from grader.checks.proxy import LocalObject
 from grader.course import Course
 from grader.grading import grade
-from grader.worker.client import Limits
+from grader.worker.limits import Limits
 
 REFERENCE = '''
 import numpy as np

@@ -89,7 +89,7 @@ def test_a_single_number_names_only_factors_a_mistake_explains() -> None:
 
 
 def test_zero_dimensional_arrays_keep_their_shape() -> None:
-    from grader.worker.protocol import decode, encode
+    from grader.worker.values import decode, encode
 
     for value in (np.array(0.5), np.arange(6.0).reshape(2, 3).T):
         back = decode(*encode(value))

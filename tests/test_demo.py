@@ -15,7 +15,7 @@ import pytest
 
 from grader.course import Course
 from grader.validate import variant_source, variants
-from grader.worker.sandbox import sandbox_problem
+from grader.worker import bubblewrap
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo-class"
@@ -149,7 +149,7 @@ def test_readme_main_job_grades_a_demo_folder() -> None:
 def test_main_job_grades_the_demo_class_in_the_sandbox(tmp_path: Path) -> None:
     """The README's main job, as written, on ex03: every student graded in the sandbox, each
     losing exactly what their file deserves, the endless loop only its deadlines."""
-    problem = sandbox_problem()
+    problem = bubblewrap.problem()
     if problem:
         pytest.skip(problem)
     out = tmp_path / "graded"

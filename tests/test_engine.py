@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import TOY_SOLUTION
 
 from grader.grading import grade
-from grader.worker.client import Limits
+from grader.worker.limits import Limits
 
 FAST = Limits(call_seconds=3, load_seconds=5)
 
@@ -194,18 +194,19 @@ def test_errors_in_methods_name_the_method(toy) -> None:
 
 
 def test_worker_folders_of_killed_graders_are_swept() -> None:
-    from grader.worker import client
+    from grader.worker import launchers
+    from grader.worker.worker import Worker
 
     finished = subprocess.Popen(["true"])
     finished.wait()
     dead_pid = finished.pid  # reaped: no process has it (Linux hands out pids in turn)
-    orphan = Path(tempfile.gettempdir()) / f"{client.WORKDIR_PREFIX}{dead_pid}-left"
-    ours = Path(tempfile.gettempdir()) / f"{client.WORKDIR_PREFIX}{os.getpid()}-in-use"
+    orphan = Path(tempfile.gettempdir()) / f"{launchers.WORKDIR_PREFIX}{dead_pid}-left"
+    ours = Path(tempfile.gettempdir()) / f"{launchers.WORKDIR_PREFIX}{os.getpid()}-in-use"
     orphan.mkdir()
     ours.mkdir()
     try:
-        client._sweep_orphan_workdirs.cache_clear()
-        with client.Worker([], FAST, client.Launcher()) as worker:
+        launchers._sweep_orphan_workdirs.cache_clear()
+        with Worker([], FAST) as worker:
             worker.start()
         assert not orphan.exists() and ours.exists()
     finally:
@@ -215,7 +216,7 @@ def test_worker_folders_of_killed_graders_are_swept() -> None:
 
 def test_output_tap_settles_before_a_check_reads_it() -> None:
     """Output written before an answer belongs to the check that asked, every time."""
-    from grader.worker.client import OutputTap
+    from grader.worker.worker import OutputTap
 
     read_end, write_end = os.pipe()
     tap = OutputTap(os.fdopen(read_end, "rb", buffering=0), cap=1 << 20)

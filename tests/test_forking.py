@@ -17,11 +17,13 @@ from collections.abc import Callable
 
 import pytest
 
-from grader.worker.client import Limits, Worker, WorkerDied
-from grader.worker.forking import PreloadedLauncher, _zygotes
-from grader.worker.sandbox import BubblewrapLauncher, sandbox_problem
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import BubblewrapLauncher
+from grader.worker.limits import Limits
+from grader.worker.preloaded import PreloadedLauncher, _zygotes
+from grader.worker.worker import Worker, WorkerDied
 
-if not sys.platform.startswith("linux") or sandbox_problem() is not None:
+if not sys.platform.startswith("linux") or bubblewrap.problem() is not None:
     pytest.skip("needs a working bubblewrap", allow_module_level=True)
 
 LIMITS = Limits(call_seconds=5, load_seconds=20)
@@ -148,7 +150,7 @@ def test_a_worker_cannot_see_the_zygote(launcher: PreloadedLauncher) -> None:
 
 def _zygote_pid(zygote: object) -> int:
     """The preloaded Python process inside the sandbox: below bwrap and the sandbox's init."""
-    from grader.worker.sandbox import _children
+    from grader.worker.bubblewrap import _children
 
     pending = [zygote.proc.pid]
     while pending:  # breadth first: the processes it forked have the same command line

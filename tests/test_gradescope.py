@@ -33,9 +33,10 @@ import pytest
 from conftest import TOY_SOLUTION, make_toy_course
 
 from grader.text import read_toml
-from grader.worker import sandbox
+from grader.worker import bubblewrap
 from grader.worker.confine import landlock_abi
-from grader.worker.sandbox import IsolationUnavailable, RlimitsOnlyLauncher, choose_launcher
+from grader.worker.launchers import RlimitsOnlyLauncher
+from grader.worker.policy import IsolationUnavailable, launcher_for
 from grader.worker.unprivileged import LOCK_FOLDER, clear_user, processes_of
 
 REPO = Path(__file__).resolve().parent.parent
@@ -229,8 +230,9 @@ def test_hostile_submission_reads_nothing_and_changes_nothing(autograder: Autogr
 WORKER_REPORT = '''
 import json, os, sys
 sys.path[:0] = {paths!r}
-from grader.worker.client import Limits, Worker
+from grader.worker.limits import Limits
 from grader.worker.unprivileged import UnprivilegedLauncher, probe, processes_of
+from grader.worker.worker import Worker
 from grader.worker.unprivileged import unprivileged_launcher
 
 
@@ -342,18 +344,19 @@ def test_policy_bubblewrap_then_another_user_then_limits_only(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from grader.worker import unprivileged
 
-    monkeypatch.setattr(sandbox, "sandbox_problem", lambda thorough=True: "no bubblewrap")
+    monkeypatch.setattr(bubblewrap, "problem", lambda: "no bubblewrap")
     other_user = RlimitsOnlyLauncher("stands in for a launcher as another user")
+    other_user.one_at_a_time = True  # as the launcher as another user: never forked
     monkeypatch.setattr(unprivileged, "unprivileged_launcher", lambda hide: (other_user, ""))
-    assert choose_launcher(require_isolation=True, allow_unsandboxed=False) is other_user
-    student = choose_launcher(require_isolation=False, allow_unsandboxed=True)
-    assert isinstance(student, RlimitsOnlyLauncher) and student is not other_user
+    assert launcher_for("grade") is other_user
+    course_ci = launcher_for("validate")
+    assert course_ci.mode == "rlimits-only" and "no bubblewrap" in course_ci.warning
     monkeypatch.setattr(unprivileged, "unprivileged_launcher",
                         lambda hide: (None, "there is no user grader-student"))
     with pytest.raises(IsolationUnavailable, match="no bubblewrap; there is no user"):
-        choose_launcher(require_isolation=True, allow_unsandboxed=False)
-    allowed = choose_launcher(require_isolation=True, allow_unsandboxed=True)
-    assert allowed.mode == "rlimits-only" and "there is no user" in allowed.reason
+        launcher_for("grade")
+    allowed = launcher_for("grade", allow_unsandboxed=True)
+    assert allowed.mode == "rlimits-only" and "there is no user" in allowed.warning
 
 
 def test_check_without_bubblewrap_says_how_weak_it_is(tmp_path: Path) -> None:

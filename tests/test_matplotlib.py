@@ -14,13 +14,16 @@ import pytest
 
 from grader.course import Course
 from grader.grading import grade
-from grader.worker.client import Limits, Worker
-from grader.worker.forking import PreloadedLauncher
-from grader.worker.sandbox import BubblewrapLauncher, choose_launcher, sandbox_problem
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import BubblewrapLauncher
+from grader.worker.limits import Limits
+from grader.worker.policy import launcher_for
+from grader.worker.preloaded import PreloadedLauncher
+from grader.worker.worker import Worker
 
 REPO = Path(__file__).resolve().parent.parent
 # the preloaded process empties /tmp between workers: only inside the sandbox's own /tmp
-NEEDS_SANDBOX = pytest.mark.skipif(sandbox_problem() is not None,
+NEEDS_SANDBOX = pytest.mark.skipif(bubblewrap.problem() is not None,
                                    reason="forked workers are tested in the sandbox")
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 LIMITS = Limits(call_seconds=20, load_seconds=60)
@@ -42,9 +45,7 @@ plt.show()
 @pytest.fixture(scope="module", params=["started", pytest.param("forked", marks=NEEDS_SANDBOX)])
 def launcher(request: pytest.FixtureRequest):
     """A worker started per submission (grader check) or forked (grader grade, validate)."""
-    launcher = choose_launcher(require_isolation=False, allow_unsandboxed=True)
-    if request.param == "forked":
-        launcher = PreloadedLauncher(launcher)
+    launcher = launcher_for("validate" if request.param == "forked" else "check")
     yield launcher
     if request.param == "forked":
         launcher.close()

@@ -34,9 +34,11 @@ from grader.data.mnist import (
     load_packaged_mnist,
     read_idx,
 )
-from grader.worker.client import Limits, Worker
-from grader.worker.forking import PreloadedLauncher
-from grader.worker.sandbox import BubblewrapLauncher, sandbox_problem
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import BubblewrapLauncher
+from grader.worker.limits import Limits
+from grader.worker.preloaded import PreloadedLauncher
+from grader.worker.worker import Worker
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -410,7 +412,7 @@ def look():
 '''
 
 
-@pytest.mark.skipif(sandbox_problem() is not None, reason="needs a working bubblewrap sandbox")
+@pytest.mark.skipif(bubblewrap.problem() is not None, reason="needs a working bubblewrap sandbox")
 @pytest.mark.parametrize("preloaded", [False, True], ids=["started", "forked"])
 def test_packaged_digits_stay_out_of_the_sandbox(preloaded: bool) -> None:
     """The checks read the digits in the grader and send arrays over; student code, which

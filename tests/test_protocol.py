@@ -9,9 +9,11 @@ import os
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,18 +22,11 @@ from hypothesis import strategies as st
 
 from grader.checks import assert_inputs_unchanged
 from grader.checks.proxy import Connection, StudentFault, Submission
-from grader.worker.client import BadReply, Launcher, Limits, StudentError, Worker
-from grader.worker.protocol import (
-    MAX_JSON_VALUES,
-    Channel,
-    FunctionSource,
-    Handle,
-    ProtocolError,
-    SharedBuffers,
-    decode,
-    encode,
-    map_shared,
-)
+from grader.worker.launchers import RlimitsOnlyLauncher, StartedProcess
+from grader.worker.limits import Limits
+from grader.worker.values import FunctionSource, Handle, SharedBuffers, decode, encode, map_shared
+from grader.worker.wire import MAX_JSON_VALUES, Channel, ProtocolError
+from grader.worker.worker import BadReply, StudentError, Worker
 
 
 @pytest.mark.parametrize("value", [
@@ -217,6 +212,49 @@ def test_strict_side_never_accepts_descriptors(pair: tuple[Channel, socket.socke
     assert channel.descriptors == [] and set(os.listdir("/proc/self/fd")) == before
 
 
+def test_descriptors_travel_with_a_frame_to_a_trusted_side() -> None:
+    """How the zygote gets a worker's socket and pipe, and the warm process a terminal."""
+    ours, theirs = socket.socketpair()
+    read_end, write_end = os.pipe()
+    with ours, theirs:
+        trusted = Channel(theirs, 1 << 20, trusted_peer=True)
+        Channel(ours, 1 << 20).send({"op": "spawn"}, [b"abc"], _soon(), [write_end])
+        os.close(write_end)
+        assert trusted.receive(_soon()) == ({"op": "spawn", "blobs": [3]}, [bytearray(b"abc")])
+        (received,) = trusted.take_descriptors()
+        os.write(received, b"through the descriptor")
+        os.close(received)
+        assert os.read(read_end, 100) == b"through the descriptor"
+    os.close(read_end)
+
+
+def test_one_thread_reads_while_another_writes_with_a_deadline() -> None:
+    """The zygote's socket: a listener waits for events with no deadline while requests go
+    out with one. A request's deadline must not reach the reader (a socket timeout would)."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        grader, zygote = Channel(ours, 1 << 20), Channel(theirs, 1 << 20, trusted_peer=True)
+        heard: list = []
+        listener = threading.Thread(target=lambda: heard.append(grader.receive()), daemon=True)
+        listener.start()
+        event = json.dumps({"exited": 1, "code": 0, "blobs": []}).encode()
+        theirs.sendall(frame(event)[:3])  # the listener has the start of an event
+        for ident in range(20):
+            grader.send({"op": "kill", "id": ident}, (), time.monotonic() + 0.01)
+            assert zygote.receive(_soon())[0]["id"] == ident
+        time.sleep(0.2)  # past every deadline the requests had
+        theirs.sendall(frame(event)[3:])
+        listener.join(5)
+    assert heard == [({"exited": 1, "code": 0, "blobs": []}, [])]
+
+
+def test_a_frame_not_sent_in_time_is_a_timeout(pair: tuple[Channel, socket.socket]) -> None:
+    channel, peer = pair
+    peer.sendall(struct.pack("!Q", 100) + b'{"blobs": []')  # a header cut short
+    with pytest.raises(TimeoutError):
+        channel.receive(time.monotonic() + 0.2)
+
+
 def _soon() -> float:
     return time.monotonic() + 5
 
@@ -230,7 +268,8 @@ def test_shared_buffers_are_read_back_by_the_grader() -> None:
     shared = SharedBuffers(blobs)
     with ours, theirs:
         worker = Channel(theirs, 1 << 20, trusted_peer=True)
-        Channel(ours, 1 << 20).send({"op": "call", "args": tree}, [], None, shared)
+        Channel(ours, 1 << 20).send({"op": "call", "args": tree, "shared": shared.sizes}, [],
+                                    None, [shared.fd])
         request, inline = worker.receive()
         views = map_shared(request["shared"], worker.take_descriptors())
         seen = decode(request["args"], inline + views)
@@ -269,9 +308,13 @@ class ForgingWorker:
 
     def __init__(self, forge) -> None:
         ours, theirs = socket.socketpair()
-        self.worker = Worker(STATEMENTS, Limits(call_seconds=5), Launcher())
-        self.worker._proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+        self.worker = Worker(STATEMENTS, Limits(call_seconds=5), RlimitsOnlyLauncher())
+        stand_in = subprocess.Popen(["sleep", "60"], start_new_session=True,
+                                    stdout=subprocess.PIPE)
+        self.worker._process = StartedProcess(stand_in, ours, Path(tempfile.mkdtemp()),
+                                              self.worker.launcher)
         self.worker._channel = Channel(ours, 1 << 20)
+        self.worker._greeted = True
         self._peer = Channel(theirs, 1 << 20, trusted_peer=True)
         self._forge = forge
         threading.Thread(target=self._answer, daemon=True).start()
@@ -345,7 +388,7 @@ def test_forged_reply_is_a_bad_reply(forge: str) -> None:
 def test_forged_load_report_is_a_bad_reply(forge: str) -> None:
     fake = ForgingWorker(lambda i: ok(FORGED_LOAD_REPORTS[forge], i))
     with fake.worker, pytest.raises(BadReply, match="load report"):
-        fake.worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5)
+        fake.worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5, False)
     assert fake.worker.load_report is None
 
 
@@ -353,7 +396,7 @@ def test_honest_replies_pass_the_checks() -> None:
     report = {"names": NAMES, "failures": [{"label": "m.py", "line": 3, "type": "NameError",
                                             "message": "name 'y' is not defined"}]}
     with ForgingWorker(lambda i: ok(report, i)).worker as worker:
-        assert worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5) == report
+        assert worker._exchange({"op": "load", "statements": STATEMENTS}, [], 5, False) == report
     with ForgingWorker(lambda i: error({"names": ["forward"]}, i)).worker as worker, \
             pytest.raises(StudentError) as raised:
         worker.request("call", target="f", args=[], kwargs={})
@@ -365,7 +408,7 @@ def test_honest_replies_pass_the_checks() -> None:
 OPTIMIZER = """
 import copy
 import numpy as np
-from grader.worker import server
+from grader.worker import inside
 
 def update(params, grads, lr=0.1):
     for key in params:
@@ -378,7 +421,7 @@ def scale_all(arrays):
     arrays[1][0][...] = -1
     return None
 
-_call = server.Session.call
+_call = inside.Session.call
 
 def _call_sending_copies(self, request, blobs):
     before = copy.deepcopy(self.value(request["args"], blobs))
@@ -393,7 +436,7 @@ def test_share_arrays_shows_the_arguments_after_the_call() -> None:
     params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
     grads = {"W1": np.full((2, 3), 10.0), "b1": np.arange(3.0)}
     with Worker([{"label": "o.py", "line": 1, "source": OPTIMIZER}], Limits(),
-                Launcher()) as worker:
+                RlimitsOnlyLauncher()) as worker:
         result, after = worker.request("call", target="update", args=[params, grads],
                                        kwargs={"lr": 0.5}, share_arrays=True)
         assert result == 2 and after["kwargs"] == {"lr": 0.5}
@@ -410,8 +453,9 @@ def test_share_arrays_shows_the_arguments_after_the_call() -> None:
 
 
 def test_share_arrays_ignores_what_the_worker_says() -> None:
-    lying = OPTIMIZER + "\nserver.Session.call = _call_sending_copies\n"
-    with Worker([{"label": "o.py", "line": 1, "source": lying}], Limits(), Launcher()) as worker:
+    lying = OPTIMIZER + "\ninside.Session.call = _call_sending_copies\n"
+    with Worker([{"label": "o.py", "line": 1, "source": lying}], Limits(),
+                RlimitsOnlyLauncher()) as worker:
         said, after = worker.request("call", target="zero", args=[np.ones(3)], kwargs={},
                                      share_arrays=True)
     assert said[1][0].tolist() == [1.0, 1.0, 1.0]    # the worker's claim: nothing changed
@@ -421,7 +465,7 @@ def test_share_arrays_ignores_what_the_worker_says() -> None:
 def test_shared_arguments_count_against_the_workers_memory_limit() -> None:
     source = "def size(x):\n    return x.nbytes\n"
     with Worker([{"label": "s.py", "line": 1, "source": source}],
-                Limits(memory_bytes=200 * 1024**2), Launcher()) as worker:
+                Limits(memory_bytes=200 * 1024**2), RlimitsOnlyLauncher()) as worker:
         assert worker.request("call", target="size", args=[np.zeros(1000)], kwargs={},
                               share_arrays=True)[0] == 8000
         with pytest.raises(StudentError, match="do not fit in the worker's memory limit"):
@@ -446,7 +490,7 @@ def leave(params, out=None):
 def test_assert_inputs_unchanged_sees_nested_and_keyword_arguments() -> None:
     params = {"layers": [np.zeros(2), {"W": np.ones((2, 2))}]}
     conn = Connection(Worker([{"label": "m.py", "line": 1, "source": MUTATORS}], Limits(),
-                             Launcher()), None)
+                             RlimitsOnlyLauncher()), None)
     sub = Submission(conn)
     try:
         with pytest.raises(StudentFault) as nested:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.text import read_toml
-from grader.worker import sandbox
-from grader.worker.sandbox import find_bwrap, sandbox_problem
+from grader.worker import bubblewrap
+from grader.worker.bubblewrap import find_bwrap
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,11 +62,12 @@ def test_without_one_on_path_the_bundled_bwrap_unless_refused(
     assert find_bwrap() == str(bundled)
     monkeypatch.setenv("GRADER_BUNDLED_BWRAP", "0")
     assert find_bwrap() is None
-    sandbox.sandbox_problem.cache_clear()
+    assert "bubblewrap is not installed" in bubblewrap.missing()
+    bubblewrap.problem.cache_clear()
     try:
-        assert "bubblewrap is not installed" in sandbox_problem(thorough=False)
+        assert "bubblewrap is not installed" in bubblewrap.problem()
     finally:
-        sandbox.sandbox_problem.cache_clear()
+        bubblewrap.problem.cache_clear()
 
 
 def test_the_bundled_bwrap_is_the_wheel_pinned_by_hash() -> None:
@@ -86,11 +87,11 @@ def test_the_bundled_bwrap_isolates_here(tmp_path: Path, monkeypatch: pytest.Mon
     bundled_bwrap()
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("GRADER_BUNDLED_BWRAP", raising=False)
-    sandbox.sandbox_problem.cache_clear()
+    bubblewrap.problem.cache_clear()
     try:
-        problem = sandbox_problem(thorough=True)
+        problem = bubblewrap.problem()
     finally:
-        sandbox.sandbox_problem.cache_clear()
+        bubblewrap.problem.cache_clear()
     if problem and "not permitted" in problem.lower():
         pytest.skip(f"no unprivileged user namespaces here: {problem}")
     assert problem is None

@@ -19,8 +19,10 @@ import pytest
 from conftest import TOY_SOLUTION, make_toy_course
 
 from grader.warm import code_key
-from grader.worker.client import Launcher, Limits, Worker, _spares, discard_spares, prestart
-from grader.worker.sandbox import RlimitsOnlyLauncher
+from grader.worker.launchers import RlimitsOnlyLauncher
+from grader.worker.limits import Limits
+from grader.worker.preloaded import PreloadedLauncher
+from grader.worker.worker import Worker, _spares, discard_spares, prestart
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def _servers(runtime: Path) -> list[int]:
                 cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"grader.warm.server" in cmdline and os.fsencode(runtime) in cmdline:
+            if b"grader.warm.process" in cmdline and os.fsencode(runtime) in cmdline:
                 found.append(int(entry.name))
     return found
 
@@ -216,18 +218,20 @@ def test_code_key_follows_the_code(tmp_path: Path) -> None:
 
 def test_prestarted_worker_serves_only_an_identical_worker() -> None:
     program = [{"label": "cell 1", "source": "def f(x):\n    return x + 1\n", "line": 1}]
+    forked = PreloadedLauncher(RlimitsOnlyLauncher())
     try:
-        prestart(Launcher(), Limits(call_seconds=3))
-        spare_pid = _spares[0]._proc.pid
-        with Worker(program, Limits(call_seconds=4), Launcher()) as other:
+        prestart(RlimitsOnlyLauncher(), Limits(call_seconds=3))
+        spare_pid = _spares[0]._process.pid
+        with Worker(program, Limits(call_seconds=4), RlimitsOnlyLauncher()) as other:
             other.start()
-            assert other._proc.pid != spare_pid and len(_spares) == 1
-        with Worker(program, Limits(call_seconds=3), RlimitsOnlyLauncher("test")) as other:
+            assert other._process.pid != spare_pid and len(_spares) == 1
+        with Worker(program, Limits(call_seconds=3), forked) as other:
             other.start()  # another kind of launcher: not its worker either
-            assert other._proc.pid != spare_pid and len(_spares) == 1
-        with Worker(program, Limits(call_seconds=3), Launcher()) as worker:
-            worker.start()
-            assert worker._proc.pid == spare_pid and not _spares
+            assert len(_spares) == 1
+        with Worker(program, Limits(call_seconds=3), RlimitsOnlyLauncher("test")) as worker:
+            worker.start()  # the same kind, whatever the reason given for it
+            assert worker._process.pid == spare_pid and not _spares
             assert worker.request("call", target="f", args=[1], kwargs={}) == 2
     finally:
         discard_spares()
+        forked.close()

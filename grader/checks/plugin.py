@@ -19,7 +19,7 @@ import pytest
 
 from grader.checks import fixtures
 from grader.checks.proxy import Connection, LocalObject, StudentFault
-from grader.worker.client import WorkerUnavailable
+from grader.worker.worker import WorkerUnavailable
 
 NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 TRACE_CHARS = 8000  # of a grader error's traceback kept for instructors
@@ -38,7 +38,6 @@ class Outcome:
     points: float = 0.0
     hint_key: str = ""
     docstring: str = ""
-    cases: int = 0
     failure: BaseException | None = None
     failure_text: str = ""
     failure_trace: str = ""  # the traceback of a fault of the grader, for instructors
@@ -127,20 +126,19 @@ class GraderPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """The submission's time budget: the load's deadline plus each check's share."""
-        if self.conn.worker is not None:
-            limits = self.conn.worker.limits
-            self.conn.time_budget = limits.load_seconds + sum(
-                budget_share(item, limits.call_seconds) for item in items)
+        limits = self.conn.deadlines.limits
+        self.conn.deadlines.budget = limits.load_seconds + sum(
+            budget_share(item, limits.call_seconds) for item in items)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         outcome = self._outcome(item)
-        outcome.cases += 1
         if item.get_closest_marker("points") is None and outcome.failure is None:
             outcome.failure = GraderFault(f"check {outcome.check_id} has no points marker")
-        if self.conn.seconds_left() <= 0:  # fails at once: the worker is not asked
-            raise StudentFault("budget_exhausted", seconds=self.conn.time_budget)
-        self.conn.call_seconds = check_markers(item)[3]
+        deadlines = self.conn.deadlines
+        if deadlines.left() <= 0:  # fails at once: the worker is not asked
+            raise StudentFault("budget_exhausted", seconds=deadlines.budget)
+        deadlines.check_seconds = check_markers(item)[3]
         self.conn.reply_bytes = reply_budget(item)
         tap = self.conn.worker.output if self.conn.worker else None
         if tap is not None:
@@ -244,6 +242,9 @@ def pytest_args(paths: list[Path]) -> list[str]:
         "--continue-on-collection-errors",
         # these two call gc.collect() several times per session: 0.1 s per submission
         "-p", "no:unraisableexception", "-p", "no:threadexception",
+        # command-line features no check uses: a fifth of a short session's start-up
+        *(f"-pno:{name}" for name in ("doctest", "junitxml", "pastebin", "setuponly",
+                                      "setupplan", "faulthandler", "debugging")),
         "-c", str(Path(__file__).with_name("pytest.ini")),
         "--rootdir", os.path.commonpath([p.resolve() for p in paths]) if len(paths) > 1
         else str(paths[0].resolve().parent.parent),

@@ -9,25 +9,25 @@ one check reads the same through ``sub`` and ``ref``.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 import threading
-import time
 from typing import Any
 
 import numpy as np
 
 from grader.load.names import VALUE, near_names, recased, wanted_kind
 from grader.load.program import Program
-from grader.worker.client import (
+from grader.worker.limits import Deadlines, Limits
+from grader.worker.values import FunctionSource, Handle
+from grader.worker.worker import (
     BadReply,
+    BudgetSpent,
     CallTimedOut,
     StudentError,
     Worker,
     WorkerDied,
 )
-from grader.worker.protocol import FunctionSource, Handle
 
 PLAIN_SCALARS = (bool, int, float, complex, str, np.generic)
 
@@ -58,10 +58,8 @@ class Connection:
         self.worker = worker
         self.program = program
         self.unreadable = unreadable
-        self.call_seconds: float | None = None
+        self.deadlines = worker.deadlines if worker is not None else Deadlines(Limits())
         self.reply_bytes: int | None = None  # what one request of the running check may bring back
-        self.time_budget: float | None = None  # seconds for all checks, known once collected
-        self._started = time.monotonic()
         self._early_start: threading.Thread | None = None
         self._early_failure: StudentFault | None = None
 
@@ -106,31 +104,17 @@ class Connection:
         if self.worker.load_report is None or not self.worker.alive:
             self.request_raw("start")
 
-    def seconds_left(self) -> float:
-        """What is left of the submission's time budget (counted from the start of grading)."""
-        if self.time_budget is None:
-            return math.inf
-        return self.time_budget - (time.monotonic() - self._started)
-
     def request_raw(self, op: str, what: str = "", **fields: Any) -> Any:
-        left = self.seconds_left()
-        if left <= 0:
-            raise StudentFault("budget_exhausted", seconds=self.time_budget)
-        limits = self.worker.limits
-        deadline = limits.load_seconds if op == "start" else (
-            self.call_seconds if self.call_seconds is not None else limits.call_seconds)
         try:
             if op == "start":
                 what = what or "import"
-                return self.worker.start(seconds=min(deadline, left))
-            return self.worker.request(op, timeout=min(deadline, left),
-                                       reply_bytes=self.reply_bytes, **fields)
+                return self.worker.start()
+            return self.worker.request(op, reply_bytes=self.reply_bytes, **fields)
         except StudentError as exc:
             raise self._explain(exc, what, asked_by_grader=op in ("getattr", "locate")) from None
+        except BudgetSpent as exc:
+            raise StudentFault("budget_exhausted", seconds=exc.seconds, place=exc.place) from None
         except CallTimedOut as exc:
-            if left < deadline:  # cut short by the budget
-                raise StudentFault("budget_exhausted", seconds=self.time_budget,
-                                   place=exc.place) from None
             raise StudentFault("timeout", what=what, seconds=exc.seconds, place=exc.place,
                                loading=op == "start") from None
         except WorkerDied as exc:

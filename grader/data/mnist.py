@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from grader.data import PACKAGED_DIR
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -64,7 +66,6 @@ _NPZ = "mnist.npz"
 # The packaged digits: the standard test files, verified against SHA256 before use, and how
 # they are split. The split is part of the grading procedure: the thresholds of the checks
 # that train on it are calibrated on exactly this split (solutions/ex06/CALIBRATION.md).
-PACKAGED_DIR = Path(__file__).with_name("mnist-t10k")
 PACKAGED_SOURCE = "mnist-t10k"
 PACKAGED_TRAIN = 8000  # training digits; the other 2,000 are the test set
 PACKAGED_SHUFFLE_SEED = 0

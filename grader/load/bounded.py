@@ -43,29 +43,43 @@ def run_bounded(task: Callable[..., Any], *args: Any, what: str,
     message; running out of time, memory or stack becomes one with that reason. Any other
     exception is the grader's own failure and is raised as RuntimeError.
     """
+    return start_bounded(task, *args, what=what, seconds=seconds, memory_bytes=memory_bytes)()
+
+
+def start_bounded(task: Callable[..., Any], *args: Any, what: str,
+                  seconds: float = READ_SECONDS,
+                  memory_bytes: int = READ_MEMORY_BYTES) -> Callable[[], Any]:
+    """:func:`run_bounded`, started now: the function returned waits for the child's answer
+    (the deadline counts from now), so that the caller can work meanwhile."""
     if not forking_available():
-        return task(*args)
+        return lambda: task(*args)
+    deadline = time.monotonic() + seconds
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child ends in os._exit: it never returns into the caller's code
         os.close(read_end)
         _child(write_end, task, args, memory_bytes, what)
     os.close(write_end)
-    try:
-        reply = _read_reply(read_end, time.monotonic() + seconds, what)
-    finally:
-        os.close(read_end)
-        status = _end(pid)
-    if reply is None:
-        raise UnreadableSubmission(f"reading {what} took longer than {seconds:g} s")
-    if not reply:
-        raise UnreadableSubmission(f"reading {what} stopped: {_ending(status, memory_bytes)}")
-    decoded = json.loads(reply)
-    if "unreadable" in decoded:
-        raise UnreadableSubmission(decoded["unreadable"])
-    if "error" in decoded:
-        raise RuntimeError(f"reading {what} failed in the grader: {decoded['error']}")
-    return decoded["value"]
+
+    def answer() -> Any:
+        try:
+            reply = _read_reply(read_end, deadline, what)
+        finally:
+            os.close(read_end)
+            status = _end(pid)
+        if reply is None:
+            raise UnreadableSubmission(f"reading {what} took longer than {seconds:g} s")
+        if not reply:
+            raise UnreadableSubmission(f"reading {what} stopped: "
+                                       f"{_ending(status, memory_bytes)}")
+        decoded = json.loads(reply)
+        if "unreadable" in decoded:
+            raise UnreadableSubmission(decoded["unreadable"])
+        if "error" in decoded:
+            raise RuntimeError(f"reading {what} failed in the grader: {decoded['error']}")
+        return decoded["value"]
+
+    return answer
 
 
 def _child(write_end: int, task: Callable[..., Any], args: tuple, memory_bytes: int,

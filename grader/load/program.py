@@ -25,15 +25,15 @@ import os
 import re
 import symtable
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from grader.load.bounded import MB, UnreadableSubmission, run_bounded
+from grader.load.bounded import MB, UnreadableSubmission, start_bounded
 
-__all__ = ["Program", "UnreadableSubmission", "parse_file", "read_program"]
+__all__ = ["Program", "UnreadableSubmission", "parse_file", "read_program", "start_reading"]
 
 NUMERIC_MODULES = frozenset({"numpy", "math"})
 MAX_SOURCE_BYTES = 2 * MB      # all the code of one submission (real ones are under 100 KB)
@@ -148,7 +148,15 @@ def read_program(path: Path) -> Program:
     path = Path(path)
     if path.suffix == ".ipynb":
         _prepare_nbformat(_notebook_minor(path))
-    return Program.from_dict(run_bounded(_parse_to_dict, str(path), what=path.name))
+    return start_reading(path)()
+
+
+def start_reading(path: Path) -> Callable[[], Program]:
+    """Start reading ``path`` in a bounded child process; the function returned waits for its
+    :class:`Program`. ``grader check`` imports pytest meanwhile: the child imports nbformat
+    itself, on the other core (:func:`read_program` prepares it once for many notebooks)."""
+    task = start_bounded(_parse_to_dict, str(path), what=Path(path).name)
+    return lambda: Program.from_dict(task())
 
 
 def _notebook_minor(path: Path) -> int | None:

@@ -25,7 +25,7 @@ import json
 import os
 import stat
 
-from grader.worker.zygote import PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, _prctl, install_seccomp
+from grader.worker.kernel import PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, install_seccomp, prctl
 
 CONFINEMENT_VARIABLE = "GRADER_CONFINEMENT"
 
@@ -121,7 +121,7 @@ def confine(spec: dict) -> None:
     if len(threads) != 1:
         raise RuntimeError(f"cannot confine a process with {len(threads)} threads")
     own = os.getcwd()
-    _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # Landlock asks for it where root lacks CAP_SYS_ADMIN
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # Landlock asks for it where root lacks CAP_SYS_ADMIN
     if spec["landlock"]:
         restrict_with_landlock(int(spec["landlock"]), spec["read"], spec["read_write"], own)
     uid, gid = int(spec["uid"]), int(spec["gid"])
@@ -130,7 +130,7 @@ def confine(spec: dict) -> None:
     os.setresuid(uid, uid, uid)
     if os.getresuid() != (uid,) * 3 or os.getresgid() != (gid,) * 3 or os.getgroups():
         raise RuntimeError("could not become the student user")
-    _prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     install_seccomp(bytes.fromhex(spec["seccomp"]))
     os.environ["HOME"] = os.environ["TMPDIR"] = own
 

@@ -1,9 +1,9 @@
 """Workers as another user, where bubblewrap cannot run (Gradescope, most containers).
 
-Isolation comes in three rungs; :func:`grader.worker.sandbox.choose_launcher` takes the
+Isolation comes in three rungs; :func:`grader.worker.policy.launcher_for` takes the
 strongest this machine offers:
 
-1. **bubblewrap** (:class:`~grader.worker.sandbox.BubblewrapLauncher`): namespaces, a
+1. **bubblewrap** (:class:`~grader.worker.bubblewrap.BubblewrapLauncher`): namespaces, a
    filesystem of its own, no network, seccomp, rlimits. Every command, wherever it works.
 2. **unprivileged** (:class:`UnprivilegedLauncher`, this module): ``grader grade`` run as
    root where bubblewrap cannot create namespaces, as in Gradescope's containers. Each
@@ -22,7 +22,7 @@ strongest this machine offers:
    and verified gone, and its files in the shared scratch folders and SysV IPC objects are
    removed, before the grader writes that student's results; the results folder is never
    writable by that user.
-3. **rlimits-only** (:class:`~grader.worker.sandbox.RlimitsOnlyLauncher`): resource and time
+3. **rlimits-only** (:class:`~grader.worker.launchers.RlimitsOnlyLauncher`): resource and time
    limits only. ``grader check`` and ``grader validate`` use it without bubblewrap (one's own
    code, the course's own code), with a note; ``grader grade`` only with
    ``--allow-unsandboxed``.
@@ -53,9 +53,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
-from grader.worker.client import Launch, Launcher, import_paths
 from grader.worker.confine import CONFINEMENT_VARIABLE, landlock_abi, landlock_protects
-from grader.worker.sandbox import _site_dirs, seccomp_program
+from grader.worker.kernel import seccomp_program
+from grader.worker.launchers import CommandLauncher, Launch, import_paths, site_dirs
 
 STUDENT_USER_VARIABLE = "GRADER_STUDENT_USER"
 DEFAULT_STUDENT_USER = "grader-student"
@@ -176,7 +176,7 @@ def remove_leftovers(uid: int) -> None:
 
 # -- the launcher --------------------------------------------------------------------------------
 
-class UnprivilegedLauncher(Launcher):
+class UnprivilegedLauncher(CommandLauncher):
     """Start each worker as root; it becomes ``user`` and confines itself before it greets.
 
     ``landlock``: the Landlock ABI version to use (default: the kernel's; 0: none).
@@ -205,7 +205,7 @@ class UnprivilegedLauncher(Launcher):
         return {"uid": self.user.uid, "gid": self.user.gid, "landlock": self.landlock,
                 "read": readable_paths(), "read_write": list(DEVICES), "seccomp": program.hex()}
 
-    def prepare(self, argv: list[str], workdir: Path) -> Launch:
+    def wrap(self, argv: list[str], workdir: Path) -> Launch:
         """Take the user for this process, and give the worker its folder."""
         self.claim()
         os.chown(workdir, self.user.uid, self.user.gid)
@@ -253,7 +253,7 @@ def readable_paths() -> list[str]:
     package folder, never the checkout.
     """
     package = Path(grader.__file__).resolve().parent
-    site = _site_dirs()
+    site = site_dirs()
     paths = [package if Path(entry).resolve() == package.parent and package.parent not in site
              else Path(entry).resolve() for entry in import_paths()]
     paths += [Path(sysconfig.get_paths()[key]).resolve() for key in ("stdlib", "platstdlib")]
@@ -295,7 +295,7 @@ def probe(launcher: UnprivilegedLauncher, hide: list[str]) -> str | None:
     boot = (f"import sys; sys.path[:0] = {launcher.worker_paths()!r}; "
             f"from grader.worker.unprivileged import probe_inside; probe_inside({hide!r})")
     try:
-        launch = launcher.prepare([sys.executable, "-I", "-S", "-c", boot], scratch)
+        launch = launcher.wrap([sys.executable, "-I", "-S", "-c", boot], scratch)
         done = subprocess.run(launch.argv, cwd=scratch, env=launcher.environment(),
                               stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=PROBE_SECONDS, check=False)
@@ -313,7 +313,7 @@ def probe(launcher: UnprivilegedLauncher, hide: list[str]) -> str | None:
 
 def probe_inside(hide: list[str]) -> None:
     """The probe's body, run as a worker starts: confine, then print what does not hold."""
-    import grader.worker.server  # noqa: F401  (what a worker imports before it confines)
+    import grader.worker.inside  # noqa: F401  (what a worker imports before it confines)
     from grader.worker.confine import confine_from_environment
 
     spec = json.loads(os.environ[CONFINEMENT_VARIABLE])

@@ -1,4 +1,4 @@
-"""A preloaded process that forks workers: NumPy and the worker imported once per sandbox.
+"""The zygote: a process preloaded in the sandbox that forks workers, NumPy imported once.
 
 Starting a worker costs a sandbox, an interpreter and ``import numpy`` (about 0.1 s of CPU),
 more than grading a short submission itself. When a grader starts many workers (a class,
@@ -27,18 +27,17 @@ a worker (its *keeper*) first gives it namespaces of its own, nested in the sand
 The worker then drops every capability its user namespace gave it. Nothing is cleaned between
 two workers: each one's writable folders and IPC objects are gone with its namespaces.
 
-Protocol (SOCK_SEQPACKET, one JSON object per message): the grader sends ``{"op": "spawn",
-"id", "limits", "max_bytes"}`` with two descriptors (the worker's socket, the write end of its
-output pipe), or ``{"op": "kill", "id"}``; this process answers ``{"spawned": id}`` as soon as
-it has forked, and ``{"exited": id, "code"}`` (negative: killed by that signal) when a worker
-ends. The grader gives up on it (and on its sandbox) when an answer is late.
+Protocol (frames of :mod:`grader.worker.wire`): the grader sends ``{"op": "spawn", "id",
+"limits", "max_bytes"}`` with two descriptors (the worker's socket, the write end of its output
+pipe), or ``{"op": "kill", "id"}``; this process answers ``{"spawned": id}`` as soon as it has
+forked, and ``{"exited": id, "code"}`` (negative: killed by that signal) when a worker ends. The
+grader's side is :mod:`grader.worker.preloaded`; it gives up on this process (and on its
+sandbox) when an answer is late.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import itertools
 import json
 import os
 import re
@@ -46,61 +45,35 @@ import select
 import signal
 import socket
 import stat
-import struct
 import sys
 import traceback
 
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
-PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x8000000, 0x10000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
-MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
-CAPABILITY_VERSION_3 = 0x20080522
+from grader.worker.kernel import (
+    CLONE_NEWIPC,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    MS_BIND,
+    MS_MOVE,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    PR_SET_DUMPABLE,
+    drop_capabilities,
+    install_seccomp,
+    mount,
+    prctl,
+    unshare,
+)
+from grader.worker.wire import Channel, ProtocolError
+
 PROC_FILES = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime")  # about the machine
 EX_SOFTWARE = 70  # the worker could not be set up
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def _prctl(*args: object) -> None:
-    _check(_libc.prctl(*args), f"prctl{args[:2]}")
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int,
-           data: str | None = None) -> None:
-    def raw(text: str | None) -> bytes | None:
-        return None if text is None else os.fsencode(text)
-
-    _check(_libc.mount(raw(source), raw(target), raw(fstype), ctypes.c_ulong(flags), raw(data)),
-           f"mount {target}")
-
-
-def install_seccomp(program: bytes) -> None:
-    """Install a classic BPF filter on this process (as ``bwrap --seccomp`` does)."""
-    buffer = ctypes.create_string_buffer(program)
-    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
-    _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
-
-
-def drop_capabilities() -> None:
-    """Drop every capability: effective, permitted, inheritable, ambient and bounding sets."""
-    for capability in itertools.count():
-        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            break  # EINVAL: past the last capability of this kernel
-    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    header = struct.pack("=Ii", CAPABILITY_VERSION_3, 0)
-    _check(_libc.capset(header, bytes(24)), "capset")
+CONTROL_BYTES = 1024**2  # a frame on the zygote's socket (its messages are small)
 
 
 def _unescape(field: str) -> str:
@@ -118,9 +91,12 @@ def mounted_below(folders: tuple[str, ...]) -> list[str]:
 
 
 class Zygote:
+    """This process: forks a worker per request of the grader, one at a time, and says when
+    each has forked and when it has ended."""
+
     def __init__(self, control: socket.socket, program: bytes | None,
                  scratch: tuple[str, ...] = (), scratch_bytes: int = 0) -> None:
-        self.control = control
+        self.control = Channel(control, CONTROL_BYTES, trusted_peer=True)
         self.program = program
         self.scratch = scratch
         self.scratch_bytes = scratch_bytes
@@ -134,15 +110,16 @@ class Zygote:
 
     def loop(self) -> None:
         while True:
-            ready, _, _ = select.select([self.control, self.wake_read], [], [])
+            ready, _, _ = select.select([self.control.sock, self.wake_read], [], [])
             if self.wake_read in ready:
                 os.read(self.wake_read, 4096)
                 self._reap(block=False)
-            if self.control in ready:
-                message, fds, _, _ = socket.recv_fds(self.control, 65536, 2)
-                if not message:
+            if self.control.sock in ready:
+                try:
+                    request, _ = self.control.receive()
+                except (EOFError, OSError, ProtocolError):
                     return  # the grader is gone
-                request = json.loads(message)
+                fds = self.control.take_descriptors()
                 if request["op"] == "spawn":
                     self._spawn(request, fds)
                 elif request["op"] == "kill":
@@ -163,7 +140,7 @@ class Zygote:
 
     def _send(self, message: dict) -> None:
         with contextlib.suppress(OSError):
-            self.control.send(json.dumps(message).encode())
+            self.control.send(message)
 
     def _spawn(self, request: dict, fds: list[int]) -> None:
         if self.child is not None:  # one worker at a time: the last one goes first
@@ -197,7 +174,7 @@ class Zygote:
         """In a child: this process's signal handling and control socket are not its own."""
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        self.control.close()
+        self.control.sock.close()
 
     # -- a worker in namespaces of its own ---------------------------------------------------
     def _keep(self, request: dict, channel_fd: int, output_fd: int) -> int:
@@ -238,17 +215,16 @@ class Zygote:
     def _enter_namespaces(self) -> None:
         """New user, PID, IPC and mount namespaces; fresh private folders in the last one."""
         uid, gid = os.getuid(), os.getgid()
-        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID),
-               "unshare")
+        unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID)
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
                            ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
         # held by descriptor, opened in this namespace (a bind takes mounts of its own only)
         below = [(path, os.open(path, os.O_PATH)) for path in self.below]
         for folder in self.scratch:
-            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
                    f"size={self.scratch_bytes},mode=755")
         for path, fd in below:
             if stat.S_ISDIR(os.fstat(fd).st_mode):
@@ -256,7 +232,7 @@ class Zygote:
             else:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o444))
-            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
             os.close(fd)
 
     @staticmethod
@@ -276,21 +252,21 @@ class Zygote:
         outer = os.readlink("/proc/self")  # this process's PID where that /proc was mounted
         stage = f"{self.scratch[0]}/.proc-{outer}"
         os.mkdir(stage)
-        _mount("proc-view", stage, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=555")
+        mount("proc-view", stage, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=555")
         for name in ("self", str(os.getpid())):
             os.mkdir(f"{stage}/{name}")
-            _mount(f"/proc/{outer}", f"{stage}/{name}", None, MS_BIND)
+            mount(f"/proc/{outer}", f"{stage}/{name}", None, MS_BIND)
         for name in PROC_FILES:
             if os.path.isfile(f"/proc/{name}"):
                 os.close(os.open(f"{stage}/{name}", os.O_CREAT | os.O_WRONLY, 0o444))
-                _mount(f"/proc/{name}", f"{stage}/{name}", None, MS_BIND)
+                mount(f"/proc/{name}", f"{stage}/{name}", None, MS_BIND)
         os.symlink("self/mounts", f"{stage}/mounts")
-        _mount(None, stage, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        _mount(stage, "/proc", None, MS_MOVE)
+        mount(None, stage, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        mount(stage, "/proc", None, MS_MOVE)
         os.rmdir(stage)
 
     def _become_worker(self, request: dict, channel_fd: int, output_fd: int) -> None:
-        from grader.worker import server
+        from grader.worker import inside
 
         os.setsid()
         os.dup2(output_fd, 1)
@@ -308,7 +284,7 @@ class Zygote:
         # the command line of a started worker: student code sees no difference
         sys.argv = [sys.argv[0], str(channel_fd), str(request["max_bytes"]),
                     json.dumps(request["limits"])]
-        server.run(channel_fd, int(request["max_bytes"]), request["limits"])
+        inside.run(channel_fd, int(request["max_bytes"]), request["limits"])
 
 
 def preload_matplotlib() -> None:
@@ -326,15 +302,12 @@ def preload_matplotlib() -> None:
 def main() -> None:
     import numpy  # noqa: F401  (what the forked workers save)
 
-    from grader.worker import server  # noqa: F401
+    from grader.worker import inside  # noqa: F401
 
     preload_matplotlib()
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     program = bytes.fromhex(config["seccomp"]) if config["seccomp"] else None
-    _prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     Zygote(control, program, tuple(config["scratch"]), int(config["scratch_bytes"])).loop()
 
-
-if __name__ == "__main__":
-    main()

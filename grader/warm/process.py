@@ -1,21 +1,24 @@
 """The warm process: import everything ``grader check`` needs, then fork a child per command.
 
-Run as ``python -m grader.warm.server SOCKET`` (the client starts it). The parent never runs
-a command, never imports check modules and never starts a worker: every child is a fresh
-fork of the same clean state, and a command cannot leave anything behind for the next one.
+Run as ``python -m grader.warm.process SOCKET`` (:mod:`grader.warm.handover` starts it). The
+parent never runs a command, never imports check modules and never starts a worker: every child
+is a fresh fork of the same clean state, and a command cannot leave anything behind for the
+next one.
 
 One child always stands by. It is forked right after the previous command arrived and,
 guessing that the next command comes from the same folder, starts a sandboxed worker process
-for it (:func:`grader.worker.client.prestart`): the slowest part of a short check is then
+for it (:func:`grader.worker.worker.prestart`): the slowest part of a short check is then
 done before the student asks. A worker that does not fit the command that comes is stopped
 and a fitting one started, as without a warm process.
+
+The command comes in a frame of :mod:`grader.worker.wire` with the client's three terminal
+descriptors; the parent passes it to the standby child with the connection as a fourth.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import select
 import signal
@@ -28,23 +31,28 @@ import traceback
 from pathlib import Path
 
 from grader.warm import code_key, idle_seconds
+from grader.warm.handover import MAX_MESSAGE, exit_status
+from grader.worker.wire import Channel, ProtocolError
 
-MAX_REQUEST = 4 * 1024 * 1024
 POLL_SECONDS = 5.0
+HANDOVER_SECONDS = 5.0  # for a client to send its command
 
 
 def preload() -> None:
     """Import and initialise what a ``check`` command uses, as far as no terminal is involved."""
-    import nbformat  # noqa: F401  (students hand in notebooks)
+    import nbformat
 
     import grader.grading
     import grader.report.terminal
+    import grader.worker.policy
     from grader.checks.plugin import run_pytest
-    from grader.worker.sandbox import sandbox_problem
+    from grader.load.program import read_program
 
-    assert grader.grading.grade  # pytest, NumPy, the check API
-    sandbox_problem(thorough=False)  # the probe `check` runs; the machine does not change
+    assert grader.grading.grade and grader.worker.policy.launcher_for  # pytest, NumPy, checks
     with tempfile.TemporaryDirectory() as empty:
+        notebook = Path(empty) / "empty.ipynb"  # students hand in notebooks
+        notebook.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+        read_program(notebook)  # nbformat's schema validator, built here once
         run_pytest([Path(empty)], object(), "--collect-only")  # pytest's lazy imports
 
 
@@ -118,27 +126,24 @@ def _same_file(path: Path, inode: int) -> bool:
 def _hand_over(conn: socket.socket, standby: socket.socket,
                listener: socket.socket) -> dict | None:
     """Pass the client's connection and terminal to the standby child; the request, or None."""
-    fds: list[int] = []
+    client = Channel(conn, MAX_MESSAGE, trusted_peer=True)
     try:
-        conn.settimeout(5.0)
         if _peer_uid(conn) != os.getuid():
             return None
-        data, fds = _receive(conn, 3)
-        request = json.loads(data)
-        message = json.dumps(request).encode() + b"\n"
+        request = _receive(client, 3, time.monotonic() + HANDOVER_SECONDS)
+        descriptors = [conn.fileno(), *client.descriptors]
         try:
-            socket.send_fds(standby, [message], [conn.fileno(), *fds])
+            Channel(standby, MAX_MESSAGE).send(request, descriptors=descriptors)
         except OSError:  # the standby died: a fresh child, without a prepared worker
             standby = _fork_standby(listener, None)
-            socket.send_fds(standby, [message], [conn.fileno(), *fds])
+            Channel(standby, MAX_MESSAGE).send(request, descriptors=descriptors)
             standby.close()
         return request
-    except (OSError, ValueError):
+    except (OSError, EOFError, ProtocolError):
         return None
     finally:
+        client.close_descriptors()
         conn.close()
-        for fd in fds:
-            os.close(fd)
 
 
 def _peer_uid(conn: socket.socket) -> int:
@@ -146,21 +151,12 @@ def _peer_uid(conn: socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def _receive(sock: socket.socket, count: int) -> tuple[bytes, list[int]]:
-    """One newline-terminated message and the ``count`` descriptors sent with it."""
-    data, fds, _, _ = socket.recv_fds(sock, 65536, count)
-    if len(fds) != count:
-        for fd in fds:
-            os.close(fd)
-        raise ValueError("a message without its descriptors")
-    while data and not data.endswith(b"\n"):
-        more = sock.recv(65536)
-        if not more or len(data) > MAX_REQUEST:
-            for fd in fds:
-                os.close(fd)
-            raise ValueError("incomplete message")
-        data += more
-    return data, fds
+def _receive(channel: Channel, count: int, deadline: float | None = None) -> dict:
+    """One frame that came with exactly ``count`` descriptors (``channel.descriptors``)."""
+    request, _ = channel.receive(deadline)
+    if len(channel.descriptors) != count:
+        raise ProtocolError("a message without its descriptors")
+    return request
 
 
 def _fork_standby(listener: socket.socket, hint: dict | None) -> socket.socket:
@@ -179,7 +175,7 @@ def _fork_standby(listener: socket.socket, hint: dict | None) -> socket.socket:
 
 
 def _standby(channel: socket.socket, hint: dict | None) -> int:
-    from grader.worker.client import discard_spares
+    from grader.worker.worker import discard_spares
 
     for signum in (signal.SIGCHLD, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
@@ -188,24 +184,28 @@ def _standby(channel: socket.socket, hint: dict | None) -> int:
         if hint is not None:
             with contextlib.suppress(Exception):
                 _prepare_worker(hint)
+        parent = Channel(channel, MAX_MESSAGE, trusted_peer=True)
         try:
-            data, fds = _receive(channel, 4)
-        except (OSError, ValueError):
+            request = _receive(parent, 4)
+        except (OSError, EOFError, ProtocolError):
             return 0  # the warm process has ended
+        fds = parent.take_descriptors()
         channel.close()
-        return _run_command(socket.socket(fileno=fds[0]), json.loads(data), fds[1:])
+        return _run_command(socket.socket(fileno=fds[0]), request, fds[1:])
     finally:
         discard_spares()
 
 
 def _prepare_worker(hint: dict) -> None:
-    """Start the worker the command ``hint`` would have started, in its folder."""
-    from grader.cli import check_launcher
+    """Start the worker the command ``hint`` would have started, in its folder, and wait for
+    its greeting (the command's probe of the sandbox) while no one waits for the command."""
     from grader.course import Course
-    from grader.worker.client import Limits, prestart
+    from grader.worker.limits import Limits
+    from grader.worker.policy import launcher_for
+    from grader.worker.worker import start_problem
 
     _take_environment(hint)
-    prestart(check_launcher(Course.find()), Limits())
+    start_problem(launcher_for("check", hide=(Course.find().root,)), Limits())
 
 
 def _take_environment(request: dict) -> None:
@@ -227,7 +227,8 @@ def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> int:
     _take_environment(request)
     argv = [str(arg) for arg in request["argv"]]
     sys.argv = ["grader", *argv]
-    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+    client = Channel(conn, MAX_MESSAGE)
+    client.send({"pid": os.getpid()})
 
     from grader.cli import main
 
@@ -235,9 +236,7 @@ def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> int:
         main(args=argv, prog_name="grader")
         status = 0
     except SystemExit as stop:
-        status = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
-        if isinstance(stop.code, str):
-            print(stop.code, file=sys.stderr)
+        status = exit_status(stop)
     except BaseException:
         traceback.print_exc()
         status = 1
@@ -245,7 +244,7 @@ def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> int:
         with contextlib.suppress(OSError):
             stream.flush()
     with contextlib.suppress(OSError):
-        conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
+        client.send({"exit": status})
     return status
 
 
@@ -253,7 +252,7 @@ def main() -> None:
     path = Path(sys.argv[1])
     key = code_key()
     if path.name != f"check-{key}.sock":
-        sys.exit(f"grader.warm.server: {path} is not the socket of this code ({key})")
+        sys.exit(f"grader.warm.process: {path} is not the socket of this code ({key})")
     preload()
     serve(path, key, idle_seconds())
 

@@ -1,8 +1,8 @@
-"""Isolation of the worker: bubblewrap on Linux, resource limits only elsewhere.
+"""Isolation of the worker by bubblewrap (``bwrap``, Debian package ``bubblewrap``), on Linux.
 
-The worker already runs with rlimits (see ``server.apply_limits``) and the grader enforces a
-wall-clock deadline per call (``client.Worker``). Here the worker additionally gets, through
-bubblewrap (``bwrap``, Debian package ``bubblewrap``):
+The worker already runs with rlimits (see ``inside.apply_limits``) and the grader enforces a
+wall-clock deadline per request (:mod:`grader.worker.worker`). Here the worker additionally
+gets:
 
 - a filesystem of its own: an empty tmpfs root with read-only binds of only /usr (and the
   /bin, /lib* links or folders), the Python installation, the import paths the worker needs,
@@ -14,30 +14,19 @@ bubblewrap (``bwrap``, Debian package ``bubblewrap``):
   is installed in editable mode from inside the course repository, only the package folder
   is mounted (at :data:`GRADER_ROOT`), never the repository;
 - no network (own, empty network namespace), own PID, IPC and UTS namespaces, a new session,
-  ``--die-with-parent``: killing bwrap (the client kills its process group) tears down the
-  PID namespace, so every process the student started dies with it;
+  ``--die-with-parent``: killing bwrap (the worker's end kills its process group) tears down
+  the PID namespace, so every process the student started dies with it;
 - an unprivileged uid/gid (65534) in a user namespace and no capabilities, so the student
   cannot raise the rlimits the worker set before running student code;
-- a seccomp filter that refuses to create processes (fork, vfork, clone without
-  CLONE_THREAD; clone3 answers ENOSYS so that threads fall back to clone) and namespaces.
-  This, not RLIMIT_NPROC, is what stops a fork bomb: RLIMIT_NPROC is ignored for processes
-  whose real uid is root outside the namespace, which is the case when the grader runs as
-  root (CI), uid mapping or not. It also refuses what a process without capabilities has no
-  business doing (mounting, tracing other processes, keyrings, BPF, perf events,
-  userfaultfd, io_uring) and memory that RLIMIT_AS does not count (SysV IPC, POSIX message
-  queues, memfd);
-- a scrubbed environment (``--clearenv``, then only ``Launcher.environment()``); the bwrap
-  arguments (host paths) travel through a pipe (``--args``), not through argv.
+- the seccomp filter of :mod:`grader.worker.kernel` (no new processes, no namespaces, nothing
+  a process without capabilities needs, no memory that RLIMIT_AS does not count);
+- a scrubbed environment (``--clearenv``, then only ``environment()``); the bwrap arguments
+  (host paths) travel through a pipe (``--args``), not through argv.
 
-:func:`choose_launcher` implements the policy when bubblewrap is not usable (the order of
-the fallbacks: :mod:`grader.worker.unprivileged`).
-
-``grader grade`` and ``grader validate`` wrap the launcher in
-:class:`grader.worker.forking.PreloadedLauncher`: one sandbox per grading process holds a
-preloaded process that forks a worker per submission; each forked worker gets user, PID, IPC
-and mount namespaces of its own inside that sandbox (fresh /tmp and /dev/shm, a /proc showing
-itself alone), drops its capabilities and installs the same seccomp filter before it greets
-(see :mod:`grader.worker.zygote`).
+``grader grade`` and ``grader validate`` fork their workers from a zygote in such a sandbox
+(:mod:`grader.worker.preloaded`): each forked worker gets user, PID, IPC and mount namespaces
+of its own inside it (fresh /tmp and /dev/shm, a /proc showing itself alone), drops its
+capabilities and installs the same filter before it greets (see :mod:`grader.worker.zygote`).
 """
 
 from __future__ import annotations
@@ -45,21 +34,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import platform
 import shutil
 import signal
-import struct
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 import grader
-from grader.data.mnist import PACKAGED_DIR
-from grader.worker.client import Launch, Launcher, import_paths
+from grader.data import PACKAGED_DIR
+from grader.worker.kernel import seccomp_program
+from grader.worker.launchers import CommandLauncher, Launch, import_paths, site_dirs
 
 SANDBOX_UID = 65534
 GRADER_ROOT = "/opt/grader-lib"
@@ -70,86 +55,7 @@ SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache",)
 SCRATCH = ("/tmp", "/dev/shm")  # the only folders a worker can write to: private, in memory
 SCRATCH_BYTES = 64 * 1024**2    # the size of each; counted in the worker's memory limit
-
-
-class IsolationUnavailable(Exception):
-    """``grader grade`` cannot isolate student code here and was not allowed to go without."""
-
-
-# -- seccomp: no new processes, no new namespaces, nothing a process without capabilities needs
-
-_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-_CLONE = {"x86_64": (56, 435), "aarch64": (220, 435)}  # clone, clone3
-# Refused with EPERM. New processes and namespaces; mounting, which a process could do again in
-# a user namespace of its own; reaching into other processes (ptrace and its relatives);
-# kernel interfaces no NumPy code uses (keyrings, BPF, perf events, userfaultfd, io_uring);
-# and memory that RLIMIT_AS does not count (SysV IPC, POSIX message queues, memfd).
-_REFUSED = {
-    "x86_64": {
-        "fork": 57, "vfork": 58, "unshare": 272, "setns": 308,
-        "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "open_tree": 428,
-        "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442,
-        "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312,
-        "pidfd_getfd": 438,
-        "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
-        "userfaultfd": 323, "io_uring_setup": 425,
-        "shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240, "memfd_create": 319,
-    },
-    "aarch64": {
-        "unshare": 97, "setns": 268,
-        "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51, "open_tree": 428,
-        "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442,
-        "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "kcmp": 272,
-        "pidfd_getfd": 438,
-        "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
-        "userfaultfd": 282, "io_uring_setup": 425,
-        "shmget": 194, "semget": 190, "msgget": 186, "mq_open": 180, "memfd_create": 279,
-    },
-}
-_LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
-_ALLOW, _KILL_PROCESS, _ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
-_EPERM, _ENOSYS = 1, 38
 _SIGNALS = frozenset(s.value for s in signal.Signals)
-_CLONE_THREAD = 0x00010000
-_X32_BIT = 0x40000000
-
-
-def seccomp_program(machine: str | None = None) -> bytes | None:
-    """A classic BPF seccomp filter for ``bwrap --seccomp``, or None on an unknown CPU.
-
-    Threads stay allowed (NumPy and student code may use them; their memory counts against
-    RLIMIT_AS). A foreign syscall ABI (i386, x32) kills the process.
-    """
-    machine = machine or platform.machine()
-    if machine not in _AUDIT_ARCH or sys.byteorder != "little":
-        return None
-    clone, clone3 = _CLONE[machine]
-    # (code, jump-if-true label, jump-if-false label, k); labels resolve to relative offsets
-    prog: list[tuple[int, str | None, str | None, int]] = [
-        (_LD_W_ABS, None, None, 4),                                   # seccomp_data.arch
-        (_JEQ, None, "kill", _AUDIT_ARCH[machine]),
-        (_LD_W_ABS, None, None, 0),                                   # seccomp_data.nr
-    ]
-    if machine == "x86_64":
-        prog.append((_JGE, "kill", None, _X32_BIT))
-    prog += [(_JEQ, "eperm", None, number) for number in sorted(_REFUSED[machine].values())]
-    prog += [(_JEQ, "enosys", None, clone3), (_JEQ, "clone", None, clone),
-             (_RET, None, None, _ALLOW)]
-    labels = {"clone": len(prog)}
-    prog += [(_LD_W_ABS, None, None, 16),                             # args[0], low 32 bits
-             (_JSET, "allow", "eperm", _CLONE_THREAD)]
-    for name, value in (("allow", _ALLOW), ("eperm", _ERRNO | _EPERM),
-                        ("enosys", _ERRNO | _ENOSYS), ("kill", _KILL_PROCESS)):
-        labels[name] = len(prog)
-        prog.append((_RET, None, None, value))
-    out = bytearray()
-    for index, (code, jt, jf, k) in enumerate(prog):
-        jump = [labels[j] - index - 1 if j else 0 for j in (jt, jf)]
-        assert all(0 <= j < 256 for j in jump), "a jump of the filter is out of range"
-        out += struct.pack("=HBBI", code, jump[0], jump[1], k)
-    return bytes(out)
 
 
 # -- the filesystem view -----------------------------------------------------------------------
@@ -158,13 +64,7 @@ def _inside(path: Path, tree: Path) -> bool:
     return path == tree or tree in path.parents
 
 
-def _site_dirs() -> set[Path]:
-    paths = sysconfig.get_paths()
-    dirs = {Path(paths[key]).resolve() for key in ("purelib", "platlib", "stdlib", "platstdlib")}
-    return dirs | {Path(np.__file__).resolve().parent.parent}
-
-
-class BubblewrapLauncher(Launcher):
+class BubblewrapLauncher(CommandLauncher):
     """Start the worker inside a bubblewrap sandbox (see the module docstring).
 
     ``hide`` lists extra host folders that must stay invisible even if they lie inside a
@@ -182,11 +82,11 @@ class BubblewrapLauncher(Launcher):
         self.block_processes = block_processes
         self._layout: tuple[list[str], list[str], str] | None = None
 
-    # -- Launcher interface ----------------------------------------------------------------
+    # -- CommandLauncher -------------------------------------------------------------------
     def worker_paths(self) -> list[str]:
         return self.layout()[1]
 
-    def prepare(self, argv: list[str], workdir: Path) -> Launch:
+    def wrap(self, argv: list[str], workdir: Path) -> Launch:
         mounts, _, executable = self.layout()
         inside = inner_workdir(mounts)
         args = [
@@ -209,9 +109,6 @@ class BubblewrapLauncher(Launcher):
             command += ["--seccomp", str(fds[1])]
         return Launch([*command, executable, *argv[1:]], tuple(fds))
 
-    def command(self, argv: list[str], workdir: Path) -> list[str]:
-        raise TypeError("BubblewrapLauncher needs prepare(): its arguments travel through pipes")
-
     def key(self) -> tuple:
         """The environment, the filesystem view (hidden folders included), the seccomp choice."""
         return (*super().key(), self.block_processes, tuple(self.layout()[0]))
@@ -219,7 +116,7 @@ class BubblewrapLauncher(Launcher):
     def scratch(self) -> tuple[tuple[str, ...], int]:
         return SCRATCH, SCRATCH_BYTES
 
-    def for_zygote(self) -> tuple[Launcher, bytes | None]:
+    def for_zygote(self) -> tuple[CommandLauncher, bytes | None]:
         """The same sandbox without the filter, which each forked worker installs itself."""
         free = BubblewrapLauncher(self.bwrap, hide=self.hide, block_processes=False)
         free._layout = self.layout()
@@ -255,7 +152,7 @@ class BubblewrapLauncher(Launcher):
     def _compute_layout(self) -> tuple[list[str], list[str], str]:
         executable = Path(os.path.realpath(sys.executable))
         package = Path(grader.__file__).resolve().parent
-        site = _site_dirs()
+        site = site_dirs()
         trees: list[Path] = [Path("/usr"), Path(sys.base_prefix).resolve(), executable.parent]
         inner_paths: list[str] = []
         grader_bind: list[str] = []
@@ -324,7 +221,7 @@ def inner_workdir(mounts: list[str]) -> str:
         if not any(_inside(t, Path(choice)) or _inside(Path(choice), t) for t in targets
                    if t != Path("/")):
             return choice
-    raise IsolationUnavailable("no free folder for the worker inside the sandbox")
+    raise OSError("no free folder for the worker inside the sandbox")
 
 
 def _children(pid: int) -> list[int]:
@@ -356,21 +253,7 @@ def _pipe_with(data: bytes) -> int:
     return read
 
 
-# -- policy -------------------------------------------------------------------------------------
-
-class RlimitsOnlyLauncher(Launcher):
-    """No isolation available: resource limits and the grader's deadlines only."""
-
-    mode = "rlimits-only"
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    @property
-    def warning(self) -> str:
-        return (f"student code runs WITHOUT a sandbox ({self.reason}); only resource limits "
-                "and time limits apply")
-
+# -- can it run here? ---------------------------------------------------------------------------
 
 def find_bwrap() -> str | None:
     """The system's bwrap, which its package manager keeps patched; else the copy pinned by
@@ -385,28 +268,33 @@ def find_bwrap() -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=2)
-def sandbox_problem(thorough: bool = True) -> str | None:
-    """Why bubblewrap cannot isolate the worker here, or None when it works (probed once).
-
-    The thorough probe also imports NumPy and the worker inside the sandbox (about 0.1 s):
-    worth it before grading a class, not before every ``grader check``, where a worker that
-    cannot start is reported on its own.
-    """
+def missing() -> str | None:
+    """Why there is no bubblewrap to try here, or None (no process is started to find out)."""
     if not sys.platform.startswith("linux"):
         return f"no sandbox on {sys.platform}: bubblewrap needs Linux"
-    bwrap = find_bwrap()
-    if bwrap is None:
+    if find_bwrap() is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    launcher = BubblewrapLauncher(bwrap)
+    return None
+
+
+@functools.cache
+def problem() -> str | None:
+    """Why bubblewrap cannot isolate a worker here, or None when it does (probed once).
+
+    The probe starts what a worker starts (the sandbox, the interpreter, NumPy and the worker's
+    code) and checks that the filter refuses a new process.
+    """
+    if (absent := missing()) is not None:
+        return absent
+    launcher = BubblewrapLauncher()
     probe = (f"import sys\nsys.path[:0] = {launcher.worker_paths()!r}\nimport os\n"
-             + ("import numpy, grader.worker.server\n" if thorough else ""))
+             "import numpy, grader.worker.inside\n")
     if seccomp_program() is not None:
         probe += ("try:\n    pid = os.fork()\nexcept PermissionError:\n    pass\n"
                   "else:\n    print('fork was not blocked')\n    os._exit(1)\n")
     probe += "print('sandbox ok')\n"
     scratch = tempfile.mkdtemp(prefix="grader-probe-")
-    launch = launcher.prepare([sys.executable, "-I", "-S", "-c", probe], Path(scratch))
+    launch = launcher.wrap([sys.executable, "-I", "-S", "-c", probe], Path(scratch))
     try:
         done = subprocess.run(launch.argv, pass_fds=launch.pass_fds, env=launcher.environment(),
                               stdin=subprocess.DEVNULL, capture_output=True,
@@ -421,39 +309,3 @@ def sandbox_problem(thorough: bool = True) -> str | None:
         return None
     last = text.splitlines()[-1] if text else f"exit status {done.returncode}"
     return f"bubblewrap does not work here: {last}"
-
-
-def choose_launcher(require_isolation: bool, allow_unsandboxed: bool, *,
-                    hide: tuple[str | Path, ...] = ()) -> Launcher:
-    """The strongest launcher available here, under the grading policy.
-
-    With a working bubblewrap: :class:`BubblewrapLauncher`. Otherwise ``grader grade``
-    (``require_isolation=True``) run as root gets workers as another user
-    (:mod:`grader.worker.unprivileged`, which describes the three rungs) when that user
-    exists and ``hide`` stays out of its reach. Failing both, ``grader check`` gets a
-    :class:`RlimitsOnlyLauncher` (the caller tells the student once how little that
-    isolates), and ``grader grade`` raises :class:`IsolationUnavailable` unless the
-    instructor explicitly allowed it (``allow_unsandboxed``). The mode is recorded in every
-    result as ``SubmissionResult.sandbox``. ``hide``: folders to keep out of the worker's
-    reach (pass the course and output folders).
-    """
-    problem = sandbox_problem(thorough=require_isolation)
-    if problem is None:
-        return BubblewrapLauncher(hide=hide)
-    if require_isolation:
-        from grader.worker.unprivileged import unprivileged_launcher
-
-        launcher, why_not = unprivileged_launcher(hide)
-        if launcher is not None:
-            return launcher
-        problem = f"{problem}; {why_not}"
-        if not allow_unsandboxed:
-            raise IsolationUnavailable(
-                f"cannot isolate student code on this machine: {problem}. Install "
-                "bubblewrap on Linux, or pass --allow-unsandboxed to grade with resource "
-                "limits only (recorded in the results).")
-    return RlimitsOnlyLauncher(problem)
-
-
-__all__ = ["BubblewrapLauncher", "IsolationUnavailable", "RlimitsOnlyLauncher",
-           "choose_launcher", "find_bwrap", "sandbox_problem", "seccomp_program"]

@@ -1,8 +1,12 @@
-"""The worker: runs the student's definitions and answers the grader's requests.
+"""The worker process: runs the student's definitions and answers the grader's requests.
 
-This module is the only grader code that runs beside student code. It imports nothing but
-the standard library, NumPy, the wire format and its confinement, so it starts fast, and it
-never sees an expected value: requests carry inputs only. Everything it says back is distrusted.
+With the frames, the values and the confinement it imports (and nothing else but the standard
+library and NumPy, so that it starts fast), this is the only grader code that runs beside
+student code. It never sees an expected value: requests carry inputs only. Everything it says
+back is distrusted (:mod:`grader.worker.worker` is the grader's side). Started as ``python -I
+-S`` by a launcher (its arguments: the socket's descriptor, the frame size cap, the limits as
+JSON), or forked by a zygote, it confines itself, sets its rlimits, greets, then answers until
+the socket closes.
 """
 
 from __future__ import annotations
@@ -22,20 +26,22 @@ from typing import Any
 import numpy as np
 
 from grader.worker.confine import confine_from_environment
-from grader.worker.protocol import (
+from grader.worker.values import (
     ERROR_TEXTS,
     MAX_ATTRIBUTES,
     MAX_NAME,
     MAX_NAMES,
-    Channel,
     Handle,
     decode,
     encode,
     map_shared,
 )
+from grader.worker.wire import Channel
 
 
 class Session:
+    """The student's module, and the objects of it the grader holds handles to."""
+
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"__name__": "submission", "__builtins__": builtins}
         self.objects: dict[int, Any] = {}
@@ -224,7 +230,7 @@ def run(fd: int, max_bytes: int, limits: dict) -> None:
     confine_from_environment()
     apply_limits(limits)
     sock = socket.socket(fileno=fd)
-    sys.stdin = open(__import__("os").devnull)  # noqa: SIM115 - lives as long as the worker
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the worker
     channel = Channel(sock, max_bytes, trusted_peer=True)
     report_stack_on_alarm()
     channel.send({"ready": True})  # before any student code: later failures are the student's
@@ -236,6 +242,3 @@ def main() -> None:
 
     run(int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3]))
 
-
-if __name__ == "__main__":
-    main()

@@ -1,12 +1,13 @@
-"""Wire format between the grader and the worker that runs student code.
+"""The values that cross between the grader and the worker, in the frames of :mod:`.wire`.
 
 Only plain data crosses: None, bool, int, float, str, list, tuple, dict with str keys,
 NumPy scalars and base-class ndarrays of bool/int/uint/float dtype, handles to objects
 that stay in the worker, and (grader to worker only) function sources. Nothing is ever
-unpickled. A frame is an 8-byte length, a JSON header, then the raw bytes of each array.
-The decoder is strict because the worker's side of the pipe is untrusted: whatever the worker
-sends, the grader gets a value or a :class:`ProtocolError`, and never holds more than one copy
-of what it was sent.
+unpickled. A value is a JSON tree in the frame's header; arrays travel as its raw buffers.
+The decoder is strict because the worker's side is untrusted: whatever the worker sends, the
+grader gets a value or a :class:`~grader.worker.wire.ProtocolError`, and never holds more than
+one copy of what it was sent. So are the checks of what the worker reports besides values (an
+error, the load report), at the end of this module.
 
 A request may instead place its arrays in a memory file the grader creates and keeps
 (:class:`SharedBuffers`): the worker maps it and hands student code views of it, and the grader
@@ -16,37 +17,24 @@ call did to its arguments without taking the worker's word for it.
 
 from __future__ import annotations
 
-import array
 import fcntl
-import json
 import math
 import mmap
 import os
-import socket
-import struct
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from grader.worker.wire import ProtocolError
+
 ARRAY_KINDS = frozenset("biuf")
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 MAX_STR = 1_000_000
-MAX_HEADER = 8 * 1024 * 1024  # JSON is parsed whole: keep it small; arrays travel as raw bytes
-# JSON values a header from an untrusted peer may hold, counted before parsing as its commas
-# and opening brackets (an upper bound on its values): json.loads builds an object of some 60
-# bytes for each value, whatever the bytes that spelled it. A list of MAX_ITEMS numbers needs 3.
-MAX_JSON_VALUES = 4 * MAX_ITEMS
-LENGTH = struct.Struct("!Q")
 SHARED_ALIGN = 64  # each array in a shared memory file starts on a cache line
-
-
-class ProtocolError(Exception):
-    """The other side sent something that is not allowed on the wire."""
 
 
 @dataclass(frozen=True)
@@ -360,114 +348,3 @@ def checked_load_report(report: Any, statements: list[dict]) -> dict:
         _text(failure["type"], ERROR_TEXTS["type"], "failures in the load report")
         _text(failure["message"], ERROR_TEXTS["message"], "failures in the load report")
     return report
-
-
-class Channel:
-    """Length-prefixed frames over a connected socket, with a size cap on what is read.
-
-    The grader's side is strict: the worker is untrusted. The worker's side trusts the grader:
-    it accepts a memory file with a frame (see :class:`SharedBuffers`) and headers of any
-    structure (the load request carries the submission's source).
-    """
-
-    def __init__(self, sock: socket.socket, max_bytes: int, *, trusted_peer: bool = False) -> None:
-        self.sock = sock
-        self.max_bytes = max_bytes
-        self.trusted_peer = trusted_peer
-        self.descriptors: list[int] = []  # came with the last frame (trusted peer only)
-        self._deadline: float | None = None
-
-    def send(self, header: dict, blobs: list[bytes] = (), deadline: float | None = None,
-             shared: SharedBuffers | None = None) -> None:
-        """Send one frame; ``shared`` buffers travel as a memory file, not in the stream."""
-        if shared is not None:
-            header = {**header, "shared": shared.sizes}
-        head = json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode()
-        self._deadline = deadline
-        prefix = LENGTH.pack(len(head))
-        if shared is not None and shared.fd is not None:
-            self._arm()
-            rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [shared.fd]))]
-            prefix = prefix[self.sock.sendmsg([prefix], rights):]
-        self._send(prefix + head)
-        for blob in blobs:
-            self._send(blob)
-
-    def receive(self, deadline: float | None = None,
-                max_bytes: int | None = None) -> tuple[dict, list[bytearray]]:
-        """Read one frame of at most ``max_bytes`` (and the channel's cap) in all.
-
-        Raises TimeoutError once ``deadline`` (monotonic) has passed, EOFError or OSError when
-        the connection fails, ProtocolError for anything else that is wrong. A frame larger
-        than allowed is refused from the sizes it announces, before its contents are read.
-        """
-        limit = self.max_bytes if max_bytes is None else min(max_bytes, self.max_bytes)
-        self._deadline = deadline
-        for fd in self.descriptors:
-            os.close(fd)
-        self.descriptors = []
-        (size,) = LENGTH.unpack(self._exactly(LENGTH.size, self.trusted_peer))
-        if size > limit:
-            raise ProtocolError(f"message larger than the limit of {limit} bytes")
-        if size > MAX_HEADER:
-            raise ProtocolError("message header too large")
-        header = self._header(self._exactly(size))
-        sizes = header.get("blobs")
-        if (type(sizes) is not list or len(sizes) > MAX_ITEMS
-                or any(type(n) is not int or n < 0 for n in sizes)):
-            raise ProtocolError("malformed message header")
-        if size + sum(sizes) > limit:
-            raise ProtocolError(f"message larger than the limit of {limit} bytes")
-        return header, [self._exactly(n) for n in sizes]
-
-    def take_descriptors(self) -> list[int]:
-        """The descriptors that came with the last frame; the caller closes them."""
-        fds, self.descriptors = self.descriptors, []
-        return fds
-
-    def _header(self, head: bytearray) -> dict:
-        if not self.trusted_peer and (head.count(b",") + head.count(b"[") + head.count(b"{")
-                                      > MAX_JSON_VALUES):
-            raise ProtocolError("message header holds too many values")
-        try:
-            header = json.loads(head)
-        except (ValueError, RecursionError) as exc:
-            raise ProtocolError("message header is not JSON") from exc
-        if type(header) is not dict:
-            raise ProtocolError("malformed message header")
-        return header
-
-    def _arm(self) -> None:
-        if self._deadline is not None:
-            left = self._deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            self.sock.settimeout(left)
-
-    def _send(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            self._arm()
-            view = view[self.sock.send(view):]
-
-    def _exactly(self, n: int, descriptors: bool = False) -> bytearray:
-        """``n`` bytes, in a buffer of their own; ``descriptors``: keep any that came along."""
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            self._arm()
-            if descriptors:
-                k, ancillary, _, _ = self.sock.recvmsg_into([view[got:]],
-                                                            socket.CMSG_SPACE(4 * 4))
-                for level, kind, data in ancillary:
-                    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                        fds = array.array("i")
-                        fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
-                        self.descriptors += fds
-            else:
-                k = self.sock.recv_into(view[got:], n - got)
-            if k == 0:
-                raise EOFError("connection closed")
-            got += k
-        return buf
