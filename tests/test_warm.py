@@ -22,7 +22,14 @@ from grader.warm import code_key
 from grader.worker.launchers import RlimitsOnlyLauncher
 from grader.worker.limits import Limits
 from grader.worker.preloaded import PreloadedLauncher
-from grader.worker.worker import Worker, _spares, discard_spares, prestart
+from grader.worker.worker import (
+    Worker,
+    _spares,
+    discard_spares,
+    preimport,
+    prestart,
+    start_problem,
+)
 
 
 @pytest.fixture
@@ -235,3 +242,29 @@ def test_prestarted_worker_serves_only_an_identical_worker() -> None:
     finally:
         discard_spares()
         forked.close()
+
+
+@pytest.mark.parametrize("module", ["matplotlib.pyplot", "no_such_module_here"])
+def test_a_spare_imports_what_study_code_imports_before_any_student_code(module: str) -> None:
+    """The standby's worker imports matplotlib ahead; where the module is missing, the spare
+    is still the one that serves."""
+    if module == "matplotlib.pyplot":
+        pytest.importorskip("matplotlib")
+    program = [{"label": "cell 1", "line": 1,
+                "source": f"import sys\nSEEN = {module!r} in sys.modules\n"}]
+    limits = Limits(call_seconds=20, load_seconds=60)
+    try:
+        prestart(RlimitsOnlyLauncher(), limits)
+        spare_pid = _spares[0]._process.pid
+        assert start_problem(RlimitsOnlyLauncher(), limits) is None
+        preimport(RlimitsOnlyLauncher(), limits, module)
+        with Worker(program, limits, RlimitsOnlyLauncher()) as worker:
+            worker.start()
+            assert worker._process.pid == spare_pid
+            seen = worker.request("getattr", name="SEEN")
+        assert seen is (module == "matplotlib.pyplot")
+        with Worker(program, limits, RlimitsOnlyLauncher()) as fresh:  # no spare: none ahead
+            fresh.start()
+            assert fresh.request("getattr", name="SEEN") is False
+    finally:
+        discard_spares()

@@ -198,14 +198,17 @@ def _standby(channel: socket.socket, hint: dict | None) -> int:
 
 def _prepare_worker(hint: dict) -> None:
     """Start the worker the command ``hint`` would have started, in its folder, and wait for
-    its greeting (the command's probe of the sandbox) while no one waits for the command."""
+    its greeting (the command's probe of the sandbox) while no one waits for the command;
+    then let it import matplotlib, which most study code imports at the top."""
     from grader.course import Course
     from grader.worker.limits import Limits
     from grader.worker.policy import launcher_for
-    from grader.worker.worker import start_problem
+    from grader.worker.worker import preimport, start_problem
 
     _take_environment(hint)
-    start_problem(launcher_for("check", hide=(Course.find().root,)), Limits())
+    launcher, limits = launcher_for("check", hide=(Course.find().root,)), Limits()
+    if start_problem(launcher, limits) is None:
+        preimport(launcher, limits, "matplotlib.pyplot")
 
 
 def _take_environment(request: dict) -> None:

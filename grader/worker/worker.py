@@ -25,6 +25,7 @@ Values, and with them NumPy, are imported with the first request, not with this 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import os
 import re
@@ -411,6 +412,20 @@ def start_problem(launcher: Launcher, limits: Limits) -> str | None:
         _spares.remove(spare)
         return str(exc)
     return None
+
+
+def preimport(launcher: Launcher, limits: Limits, module: str) -> None:
+    """Have the greeted spare for ``launcher`` and ``limits`` import ``module`` now, before any
+    student code, where it is installed there.
+
+    For a process that waits for its command (the warm process's standby): most study code
+    imports matplotlib at the top, which costs a worker more than a short check. A spare
+    that fails at it is stopped, and the command starts a fresh one.
+    """
+    spare = next((s for s in _spares if _fits(s, launcher, limits) and s._greeted), None)
+    if spare is not None:
+        with contextlib.suppress(WorkerFailure):
+            spare.request("module", name=module)
 
 
 def discard_spares() -> None:
