@@ -308,11 +308,12 @@ def local_workers(address: str) -> int | None:
 @contextlib.contextmanager
 def local_cluster(workers: int, **settings: object) -> Iterator[LocalCluster]:
     """A LocalCluster of ``workers`` one-thread processes on 127.0.0.1, as ``local:N`` has it
-    (LOCAL_CONFIG holds while it runs: a worker that dies is forked again)."""
+    (LOCAL_CONFIG holds while it runs: a worker that dies is forked again). Its HTTP server
+    takes a free port on 127.0.0.1: Dask's default, 8787, may be another cluster's."""
     with dask.config.set(LOCAL_CONFIG):
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                    silence_logs=logging.CRITICAL, **settings)
         except (OSError, RuntimeError) as exc:
             raise ClusterError(f"could not start a local Dask cluster: {exc}") from None
