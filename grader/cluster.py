@@ -46,7 +46,7 @@ from grader.batch import Job, RunnerError, crashed
 from grader.course import Course, CourseError, Exercise
 from grader.grading import grade
 from grader.load.bounded import MB, UnreadableSubmission
-from grader.load.locate import ZIP_MAX_BYTES, _regular_files, pick_source
+from grader.load.locate import ZIP_MAX_BYTES, pick_source, regular_files
 from grader.load.program import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
 from grader.results import SubmissionResult
 from grader.worker.launchers import Launcher
@@ -154,7 +154,7 @@ def pack_entry(entry: Path, exercise: str) -> dict:
             source = pick_source(entry, exercise)
         except UnreadableSubmission:
             return {"name": entry.name, "kind": "folder",
-                    "files": {p.relative_to(entry).as_posix(): b"" for p in _regular_files(entry)}}
+                    "files": {p.relative_to(entry).as_posix(): b"" for p in regular_files(entry)}}
         return {"name": entry.name, "kind": "folder",
                 "files": {source.relative_to(entry).as_posix(): _head(source)}}
     return {"name": entry.name, "kind": "file", "files": {entry.name: _head(entry)}}

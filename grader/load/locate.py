@@ -29,7 +29,7 @@ def pick_source(folder: Path, exercise: str) -> Path:
 
     Only regular files inside ``folder`` count: a symbolic link could point anywhere.
     """
-    found = sorted(_regular_files(folder))
+    found = sorted(regular_files(folder))
     for suffix in SOURCE_SUFFIXES:
         named = folder / f"{exercise}{suffix}"
         if named in found:
@@ -46,7 +46,7 @@ def pick_source(folder: Path, exercise: str) -> Path:
         f"{folder.name} holds several files ({names}); name the one to grade {exercise}.ipynb")
 
 
-def _regular_files(folder: Path) -> Iterator[Path]:
+def regular_files(folder: Path) -> Iterator[Path]:
     """Regular files under ``folder``, never through a symbolic link; hidden ones left out."""
     for top, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = [d for d in dirs if d not in IGNORED_PARTS and not d.startswith(".")]
