@@ -6,7 +6,8 @@ asks it for each worker. For :class:`~grader.worker.worker.Worker` nothing chang
 forked worker greets, loads and answers as a started one, and ends through its
 :class:`ForkedProcess`.
 
-The zygote answers every request within ``ANSWER_SECONDS``. When it does not (no worker can
+The zygote answers every request within ``ANSWER_SECONDS``, the first after its own start
+(within ``Limits.load_seconds``, like a started worker's greeting). When it does not (no worker can
 stop it, but a stuck zygote must not stall a class), its whole sandbox is killed, the worker
 at hand fails, and the next worker comes from a new one.
 """
@@ -92,6 +93,7 @@ class ZygoteLink:
         self.workdir = new_workdir()
         self.children: dict[int, ForkedProcess] = {}
         self.alive = True
+        self.answered = False  # its start (bwrap, Python, NumPy, matplotlib) is behind it
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # the table of children
         self._sending = threading.Lock()  # one frame at a time
@@ -114,7 +116,8 @@ class ZygoteLink:
 
     def spawn(self, limits: Limits) -> ForkedProcess:
         """Ask for a worker; an OSError if the zygote has ended or does not answer in time."""
-        deadline = time.monotonic() + ANSWER_SECONDS
+        starting = 0.0 if self.answered else limits.load_seconds
+        deadline = time.monotonic() + starting + ANSWER_SECONDS
         ours, theirs = socket.socketpair()
         read_end, write_end = os.pipe()
         with self._lock:
@@ -167,6 +170,7 @@ class ZygoteLink:
             with self._lock:
                 if type(event.get("spawned")) is int:
                     proc = self.children.get(event["spawned"])
+                    self.answered = True
                     if proc is not None:
                         proc.forked()
                 elif (type(event.get("exited")) is int and type(event.get("code")) is int
