@@ -7,9 +7,9 @@ forked worker greets, loads and answers as a started one, and ends through its
 :class:`ForkedProcess`.
 
 The zygote answers every request within ``ANSWER_SECONDS``, the first after its own start
-(within ``Limits.load_seconds``, like a started worker's greeting). When it does not (no worker can
-stop it, but a stuck zygote must not stall a class), its whole sandbox is killed, the worker
-at hand fails, and the next worker comes from a new one.
+(within ``Limits.load_seconds``, like a started worker's greeting). When it does not (no
+worker can stop it, but a stuck zygote must not stall a class), its whole sandbox is killed,
+the worker at hand fails, and the next worker comes from a new one.
 """
 
 from __future__ import annotations

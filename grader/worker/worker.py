@@ -419,8 +419,9 @@ def preimport(launcher: Launcher, limits: Limits, module: str) -> None:
     student code, where it is installed there.
 
     For a process that waits for its command (the warm process's standby): most study code
-    imports matplotlib at the top, which costs a worker more than a short check. A spare
-    that fails at it is stopped, and the command starts a fresh one.
+    imports matplotlib at the top, which costs a worker more than a short check. Where the
+    module is missing, the spare serves as it is; one that breaks on it (a crash, a timeout)
+    is stopped, and the command starts a fresh one.
     """
     spare = next((s for s in _spares if _fits(s, launcher, limits) and s._greeted), None)
     if spare is not None:
