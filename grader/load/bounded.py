@@ -8,6 +8,7 @@ child process, the worst it can do is cost that one submission an "unreadable" r
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import json
 import os
@@ -87,6 +88,7 @@ def _child(write_end: int, task: Callable[..., Any], args: tuple, memory_bytes: 
     """Run the task and write its reply; never return into the parent's code."""
     try:
         gc.disable()  # short-lived: building a large AST triggers collection after collection
+        faulthandler.disable()  # a crash here is the file's, told by the parent: no stack dump
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
         warnings.simplefilter("ignore")  # nbformat's warnings are about the student's file
