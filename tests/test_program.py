@@ -305,3 +305,20 @@ def test_reading_where_children_are_reaped_by_the_kernel(tmp_path: Path) -> None
         assert sources(read_program(path))[1].startswith("def relu(x):")
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+def test_lambda_bound_to_a_name_is_a_definition(tmp_path: Path) -> None:
+    """`sigmoid = lambda x: ...` defines a function like `def`: kept, its body neither run
+    nor taken for demo data; a default that calls student code is still demo code."""
+    path = tmp_path / "activations.py"
+    path.write_text("import numpy as np\n"
+                    "relu = lambda x: np.maximum(0, x)\n"
+                    "loss_W = lambda W: net.loss(x, t)\n"
+                    "f = lambda x, scale=train(): x * scale\n"
+                    "def g(x):\n    return relu(x) + loss_W(x)\n", encoding="utf-8")
+    program = read_program(path)
+    assert sources(program) == ["import numpy as np", "relu = lambda x: np.maximum(0, x)",
+                                "loss_W = lambda W: net.loss(x, t)",
+                                "def g(x):\n    return relu(x) + loss_W(x)"]
+    assert program.skipped_binding("f").text == "f = lambda x, scale=train(): x * scale"
+    assert not program.data_reads

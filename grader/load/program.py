@@ -2,9 +2,10 @@
 
 Students leave notebooks full of demo code: plots, prints, shell escapes, training loops
 that run for minutes. Grading runs only definitions (imports, functions, classes, simple
-assignments) and records what it skipped, so that a later NameError can be explained. A simple
-assignment that reads a name last set by skipped code (``A2 = np.dot(Z1, W2)`` after a skipped
-``Z1 = sigmoid(A1)``) is demo code too, and is skipped with it.
+assignments; ``sigmoid = lambda x: ...`` is a function definition too) and records what it
+skipped, so that a later NameError can be explained. A simple assignment that reads a name
+last set by skipped code (``A2 = np.dot(Z1, W2)`` after a skipped ``Z1 = sigmoid(A1)``) is
+demo code too, and is skipped with it.
 
 Kept assignments may hold demo data (``t = [0, 0, 1, 0]``). A function that reads such a
 name instead of its own parameter can pass a check by accident, so the loader notes every
@@ -49,7 +50,7 @@ MAX_LINE_TEXT = 300  # characters of an offending line kept for reports
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 NOTEBOOK_MINOR = re.compile(rb'"nbformat_minor"\s*:\s*(\d{1,3})')
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-NOT_SIMPLE = (ast.Lambda, ast.comprehension, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+NOT_SIMPLE = (ast.comprehension, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
 
 
 @dataclass(frozen=True)
@@ -397,7 +398,7 @@ class _Loader:
         name that is data. Scalars and what is computed from them (``EPS = 1e-7``,
         ``h = np.float64(1e-4)``, ``{"lr": 0.1}``, ``[]``) are constants.
         """
-        for node in ast.walk(value):
+        for node in _walk_outside_lambdas(value):
             if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and node.elts:
                 return True
             if isinstance(node, ast.Name) and node.id in self.data:
@@ -459,6 +460,18 @@ def _assigned(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr
             root = root.value
         if isinstance(root, ast.Name):
             yield root.id, value, False
+
+
+def _walk_outside_lambdas(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` that does not enter a lambda's body: it runs only when called."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.Lambda):
+            stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _global_reads(source: str) -> list[tuple[str, str]]:
@@ -535,6 +548,9 @@ def _scan(node: ast.stmt, numeric_aliases: dict[str, str]) -> _Scan:
             continue
         if kind is ast.Import or kind is ast.ImportFrom:  # inside `try`
             stores.update((a.asname or a.name).split(".")[0] for a in sub.names)
+            continue
+        if kind is ast.Lambda:  # a definition: only its defaults run when it is bound
+            stack.extend(d for d in (*sub.args.defaults, *sub.args.kw_defaults) if d)
             continue
         if kind in NOT_SIMPLE:
             simple = False

@@ -231,9 +231,19 @@ def test_numerical_gradient_method(sub, rng):
         # right for the student's own loss, so the loss is what is wrong
         own = grader_numerical_gradient(net, params, x, t)
         rtol, atol = tolerances(params["W1"].dtype)
-        if any(np.any(own[key]) for key in KEYS) and all(
-                isinstance(got.get(key), np.ndarray) and got[key].shape == own[key].shape
-                and np.allclose(got[key], own[key], rtol=rtol, atol=atol) for key in KEYS):
+        right_for_own_loss = all(
+            isinstance(got.get(key), np.ndarray) and got[key].shape == own[key].shape
+            and np.allclose(got[key], own[key], rtol=rtol, atol=atol) for key in KEYS)
+        if right_for_own_loss and not any(np.any(own[key]) for key in KEYS):
+            raise Mistake(say("`numerical_gradient` returned zeros because `loss(x, t)` does "
+                              "not change at all when the grader changes `network.params`: "
+                              "`loss` must go through `predict`, and `predict` must read the "
+                              "current arrays in `self.params`.", "`loss(x, t)`가 `network."
+                              "params`를 바꿔도 전혀 변하지 않아서 `numerical_gradient`의 "
+                              "결과가 0입니다. `loss`는 `predict`를 거쳐야 하고, `predict`는 "
+                              "`self.params`에 있는 현재 배열을 읽어야 합니다."),
+                          hint="net_predict")
+        if right_for_own_loss:
             raise Mistake(say("`numerical_gradient` differentiates your loss correctly, but "
                               "`loss(x, t)` is not the mean cross-entropy of the softmax of the "
                               "scores: fix `loss` first.", "`numerical_gradient`는 여러분의 "

@@ -17,7 +17,7 @@ from gradient_helpers import (
     swl_backward_what,
 )
 
-from grader.checks import Mistake, assert_close, say
+from grader.checks import Mistake, RemoteObject, assert_close, say
 
 # Every call into the student's code here returns in milliseconds: 5 s is ample, and a
 # function that never returns costs 5 s per check instead of the worker's default 10 s.
@@ -211,13 +211,18 @@ def chain(module, params):
 NAMES = ("Affine", "Relu", "Affine", "Sigmoid", "Affine")
 
 
+def type_name(value):
+    """The type of a value as the student wrote it (an object of their class stays theirs)."""
+    return value.type_name if isinstance(value, RemoteObject) else type(value).__name__
+
+
 def chain_loss(layers, last, x, t):
     for name, layer in zip(NAMES, layers, strict=True):
         x = layer.forward(x)
         if not isinstance(x, np.ndarray):
             raise Mistake(say("`{name}.forward` returned `{type}`, not a NumPy array.",
                               "`{name}.forward`의 결과가 NumPy 배열이 아니라 `{type}`입니다.",
-                              name=name, type=type(x).__name__))
+                              name=name, type=type_name(x)))
     return last.forward(x, t)
 
 
@@ -228,19 +233,38 @@ def true_chain_gradients(ref, x, params, t):
                                params[0]))
 
 
+def backprop(layers, last, x, t):
+    """dx at the input of the chain after a forward pass of (x, t)."""
+    chain_loss(layers, last, x, t)
+    dout = last.backward()
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return dout
+
+
+def is_close(got, expected):
+    return isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(
+        got, expected, rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.points(2)
 @pytest.mark.hint("chain")
 def test_layers_chain(sub, ref, rng):
-    """Affine -> Relu -> Affine -> Sigmoid -> Affine -> SoftmaxWithLoss: backprop vs numerical."""
-    for n in (4, 1):
-        x, params, t = chain_case(rng, n)
+    """Affine -> Relu -> Affine -> Sigmoid -> Affine -> SoftmaxWithLoss: backprop vs numerical.
+
+    The same layers take two batches of 4 and then a single sample, as in training: a layer
+    that keeps its first answer (or its first mask) fails on the second batch.
+    """
+    x4, params, t4 = chain_case(rng, 4)
+    layers, last = chain(sub, params)
+    for used, (x, t) in enumerate(((x4, t4), (x4[::-1], t4[::-1]), (x4[1:2], t4[1:2]))):
+        n = len(x)
         num_dx, num_dW1 = true_chain_gradients(ref, x, params, t)
-        layers, last = chain(sub, params)
-        chain_loss(layers, last, x, t)
-        dout = last.backward()
-        for layer in reversed(layers):
-            dout = layer.backward(dout)
-        assert_close(dout, num_dx, rtol=RTOL, atol=ATOL,
+        dx = backprop(layers, last, x, t)
+        # right from fresh layers, wrong from used ones: a layer kept its first batch
+        reused = used > 0 and not is_close(dx, num_dx) and is_close(
+            backprop(*chain(sub, params), x, t), num_dx)
+        assert_close(dx, num_dx, rtol=RTOL, atol=ATOL, hint="chain_reuse" if reused else None,
                      what=say("`dx` at the input of the chain, batch of {n}",
                               "배치 {n}개에서 계층 사슬의 입력에 대한 `dx`", n=n))
         first_dW = say("`dW` of the first `Affine`, batch of {n}",
