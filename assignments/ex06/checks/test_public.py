@@ -149,10 +149,11 @@ def test_params(sub):
 @pytest.mark.points(1)
 @pytest.mark.hint("net_predict")
 def test_predict_and_loss_uniform(sub, rng):
-    """predict gives (N, 3) scores; with W2 = 0 and b2 = 0 every class is equally likely."""
+    """predict gives (N, 3) scores; with W2 = 0 and b2 = 0.5 every score is 0.5 (or, after a
+    softmax, every probability 1/3): every class is equally likely."""
     net, params = tiny_net(sub, rng)
     copy_into(handle(net, "params", "W2"), np.zeros_like(params["W2"]))
-    copy_into(handle(net, "params", "b2"), np.zeros_like(params["b2"]))
+    copy_into(handle(net, "params", "b2"), np.full_like(params["b2"], 0.5))
     x, t = tiny_batch(rng)
     y = net.predict(x)
     if not isinstance(y, np.ndarray) or y.shape != (4, 3):
@@ -160,11 +161,14 @@ def test_predict_and_loss_uniform(sub, rng):
                           "shape (4, 3).", "`x`의 형상이 (4, 6)일 때 `predict(x)`의 결과가 "
                           "{got}입니다. 형상이 (4, 3)이어야 합니다.",
                           got=getattr(y, "shape", type(y).__name__)))
-    if not np.allclose(y, y[:, :1], rtol=1e-6, atol=1e-9):
-        raise Mistake(say("With `W2 = 0` and `b2 = 0` every class has the same score, but "
-                          "`predict` returned different values within a row: `{row}`.",
-                          "`W2 = 0`, `b2 = 0`이면 모든 클래스의 점수가 같은데, `predict`가 한 "
-                          "행 안에서 서로 다른 값을 반환했습니다: `{row}`.", row=y[0].tolist()))
+    if not any(np.allclose(y, value, rtol=1e-6, atol=1e-9) for value in (0.5, 1 / 3)):
+        raise Mistake(say("With `W2 = 0` and `b2 = 0.5` every score is 0.5 (every probability "
+                          "1/3 after a softmax), but `predict` returned `{row}` for the first "
+                          "row.",
+                          "`W2 = 0`, `b2 = 0.5`이면 모든 점수가 0.5(소프트맥스를 거치면 모든 "
+                          "확률이 1/3)인데, `predict`가 첫 행에 대해 반환한 값은 다음과 "
+                          "같습니다: `{row}`.",
+                          row=y[0].tolist()))
     loss = as_number(net.loss(x, t), "loss(x, t)")
     assert_close(loss, np.log(3), rtol=1e-5, hint="net_loss", what=say(
         "`loss(x, t)` when all 3 classes are equally likely (it is `-log(1/3)`)",
@@ -196,6 +200,19 @@ def test_accuracy(sub, rng):
     x = rng.uniform(0, 1, size=(8, 6))
     t = np.eye(3)[[1, 0, 1, 2, 1, 1, 0, 2]]
     acc = as_number(net.accuracy(x, t), "accuracy(x, t)")
+    if not np.isclose(acc, 0.5):
+        scores = net.predict(x)
+        if not (isinstance(scores, np.ndarray) and scores.shape == (8, 3)
+                and np.all(np.argmax(scores, axis=1) == 1)):
+            raise Mistake(say("`accuracy(x, t)` is {acc}, not 0.5, and `predict(x)` does not "
+                              "give class 1 the highest score in every row, as it should with "
+                              "`W2 = 0` and `b2 = [0, 5, 0]`: accuracy is counted from "
+                              "`predict`, so fix `predict` first.",
+                              "`accuracy(x, t)`가 0.5가 아니라 {acc}입니다. `W2 = 0`, "
+                              "`b2 = [0, 5, 0]`이면 `predict(x)`의 모든 행에서 클래스 1의 "
+                              "점수가 가장 높아야 하는데 그렇지 않습니다. 정확도는 "
+                              "`predict`로 세므로 `predict`를 먼저 고치세요.", acc=acc),
+                          hint="net_predict")
     assert_close(acc, 0.5, what=say(
         "`accuracy(x, t)` when every prediction is class 1 and 4 of the 8 labels are 1",
         "모든 예측이 클래스 1이고 레이블 8개 중 4개가 1일 때의 `accuracy(x, t)`"))
