@@ -241,7 +241,8 @@ def observe(launcher):
     worker = Worker([{{"label": "observe.py", "line": 1, "source": {observe!r}}}], Limits(),
                     launcher)
     worker.start()
-    seen = json.loads(worker.request("call", target="observe", args=[{planted!r}], kwargs={{}}))
+    seen = json.loads(worker.request("call", target="observe", args=[{planted!r}, {sticky!r}],
+                                     kwargs={{}}))
     worker.stop()
     shm = open("/proc/sysvipc/shm").read().split("\\n")[1:]
     return {{"mode": launcher.mode, "seen": seen, "processes_left": processes_of(launcher.user.uid),
@@ -263,7 +264,7 @@ print(json.dumps({{
 OBSERVE = '''
 import ctypes, json, os
 
-def observe(planted):
+def observe(planted, sticky):
     libc = ctypes.CDLL(None, use_errno=True)
     seen = {"uids": os.getresuid(), "gids": os.getresgid(), "groups": os.getgroups(),
             "cwd": os.getcwd(), "no_new_privs": libc.prctl(39, 0, 0, 0, 0),
@@ -283,8 +284,10 @@ def observe(planted):
         seen["wrote_own_folder"] = f.write("mine") == 4
     seen["segment"] = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
     seen["left_files"] = []
-    for folder in ("/tmp", "/dev/shm", "/var/tmp"):
+    for folder in ("/tmp", "/dev/shm", "/var/tmp", sticky, f"{sticky}/mine-{os.getpid()}"):
         try:
+            if folder.startswith(f"{sticky}/mine"):
+                os.mkdir(folder)
             with open(f"{folder}/grader-leak-{os.getpid()}.txt", "w") as f:
                 f.write("for the next student")
             seen["left_files"].append(f.name)
@@ -297,6 +300,10 @@ def observe(planted):
 def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
         autograder: Autograder, tmp_path: Path) -> None:
     shared = Path(tempfile.mkdtemp(prefix="readable-", dir="/tmp"))
+    # a folder of root's that every user may write in, as /tmp/.X11-unix: what a student
+    # leaves inside it is as much a leftover as what it leaves in /tmp itself
+    sticky = Path(tempfile.mkdtemp(prefix="sticky-", dir="/tmp"))
+    sticky.chmod(0o1777)
     course = Path(tempfile.mkdtemp(prefix="course-", dir="/tmp"))  # 0700, as run_autograder
     try:
         shared.chmod(0o755)
@@ -304,6 +311,7 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
         (shared / "secret.txt").chmod(0o644)
         script = WORKER_REPORT.format(paths=[str(REPO), *DEPENDENCIES], course=str(course),
                                       observe=OBSERVE, planted=str(shared / "secret.txt"),
+                                      sticky=str(sticky),
                                       open_folder=str(shared))
         run = subprocess.run([autograder.python, "-I", "-c", script], capture_output=True,
                              text=True, timeout=120, check=False, cwd=tmp_path,
@@ -313,6 +321,7 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
     finally:
         shutil.rmtree(shared, ignore_errors=True)
         shutil.rmtree(course, ignore_errors=True)
+        shutil.rmtree(sticky, ignore_errors=True)
     entry = pwd.getpwnam(autograder.user)
     for kind, observed in (("kernel", report["kernel"]), ("no_landlock", report["no_landlock"])):
         seen = observed["seen"]
@@ -334,7 +343,7 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
     # course: the launcher refuses a course folder other users can open
     unguarded = report["no_landlock"]
     assert unguarded["seen"]["planted"] == "readable by every user"
-    assert len(unguarded["seen"]["left_files"]) == 3 and "no Landlock" in unguarded["mode"]
+    assert len(unguarded["seen"]["left_files"]) == 5 and "no Landlock" in unguarded["mode"]
     assert "chmod o-rwx" in report["open_folder"] and report["closed_folder"] is None
 
 
