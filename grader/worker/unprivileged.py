@@ -12,7 +12,8 @@ strongest this machine offers:
    ``grader-student`` or ``$GRADER_STUDENT_USER``; no supplementary groups), Landlock where
    the kernel has it (read-only: the Python installation, grader, NumPy, system libraries;
    write: its own folder only; no TCP; no signals outside itself), non-dumpable,
-   no_new_privs, the sandbox's seccomp filter (no new processes), and the same rlimits.
+   no_new_privs, the sandbox's seccomp filter (no new processes, no network sockets: the
+   user shares the machine's network), and the same rlimits.
    Without Landlock, what the student may not read must be closed to that user by its
    permissions (``run_autograder`` does it); the start-up probe checks either way and
    refuses this rung when the course or the output folder is within the user's reach.
@@ -27,10 +28,9 @@ strongest this machine offers:
    code, the course's own code), with a note; ``grader grade`` only with
    ``--allow-unsandboxed``.
 
-Weaker than bubblewrap here: the worker sees the machine's process list and may send UDP
-(Landlock filters TCP only), and without Landlock it may read whatever the machine leaves
-readable to every user. The mode recorded in each result (``SubmissionResult.sandbox``)
-names the protections that were active.
+Weaker than bubblewrap here: the worker sees the machine's process list, and without
+Landlock it may read whatever the machine leaves readable to every user. The mode recorded
+in each result (``SubmissionResult.sandbox``) names the protections that were active.
 """
 
 from __future__ import annotations
