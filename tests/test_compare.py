@@ -70,6 +70,16 @@ def test_integer_result_where_floats_expected() -> None:
 def test_non_numeric_values_are_refused() -> None:
     assert findings("0.5", 0.5) == ["cmp_not_array"]
     assert findings(np.array(["a"]), ["a"]) == ["cmp_dtype"]
+    # a list is numbers only: text NumPy would parse, bytes or None are not
+    for items in (["4.0", "7.0"], [b"4", b"7"], [None, 7.0], [[4.0], ["7.0"]]):
+        assert findings(items, [[4.0], [7.0]] if type(items[0]) is list else [4.0, 7.0]) == [
+            "cmp_not_numbers"], items
+
+
+def test_list_of_integers_beyond_floats_is_infinite() -> None:
+    """10**400 in a list once raised OverflowError in the grader: a grader error."""
+    assert findings([10**400, -(10**400)], [1.0, 2.0]) == ["cmp_inf_all"]
+    assert_close([np.array([4.0]), (np.int8(7),)], [[4.0], [7.0]])  # arrays and NumPy scalars
 
 
 def test_side_by_side_table_centres_on_the_worst_entry() -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -241,7 +242,8 @@ def observe(launcher):
     worker = Worker([{{"label": "observe.py", "line": 1, "source": {observe!r}}}], Limits(),
                     launcher)
     worker.start()
-    seen = json.loads(worker.request("call", target="observe", args=[{planted!r}], kwargs={{}}))
+    seen = json.loads(worker.request("call", target="observe",
+                                     args=[{planted!r}, {sticky!r}, {port!r}], kwargs={{}}))
     worker.stop()
     shm = open("/proc/sysvipc/shm").read().split("\\n")[1:]
     return {{"mode": launcher.mode, "seen": seen, "processes_left": processes_of(launcher.user.uid),
@@ -261,9 +263,9 @@ print(json.dumps({{
 '''
 
 OBSERVE = '''
-import ctypes, json, os
+import ctypes, json, os, socket
 
-def observe(planted):
+def observe(planted, sticky, port):
     libc = ctypes.CDLL(None, use_errno=True)
     seen = {"uids": os.getresuid(), "gids": os.getresgid(), "groups": os.getgroups(),
             "cwd": os.getcwd(), "no_new_privs": libc.prctl(39, 0, 0, 0, 0),
@@ -282,9 +284,21 @@ def observe(planted):
     with open("scratch.txt", "w") as f:
         seen["wrote_own_folder"] = f.write("mine") == 4
     seen["segment"] = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    try:  # a server of the grader's on this machine (a local Dask scheduler runs code sent)
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            seen["tcp"] = "connected"
+    except OSError as exc:
+        seen["tcp"] = type(exc).__name__
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()
+        seen["udp"] = "allowed"
+    except OSError as exc:
+        seen["udp"] = type(exc).__name__
     seen["left_files"] = []
-    for folder in ("/tmp", "/dev/shm", "/var/tmp"):
+    for folder in ("/tmp", "/dev/shm", "/var/tmp", sticky, f"{sticky}/mine-{os.getpid()}"):
         try:
+            if folder.startswith(f"{sticky}/mine"):
+                os.mkdir(folder)
             with open(f"{folder}/grader-leak-{os.getpid()}.txt", "w") as f:
                 f.write("for the next student")
             seen["left_files"].append(f.name)
@@ -297,6 +311,11 @@ def observe(planted):
 def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
         autograder: Autograder, tmp_path: Path) -> None:
     shared = Path(tempfile.mkdtemp(prefix="readable-", dir="/tmp"))
+    # a folder of root's that every user may write in, as /tmp/.X11-unix: what a student
+    # leaves inside it is as much a leftover as what it leaves in /tmp itself
+    sticky = Path(tempfile.mkdtemp(prefix="sticky-", dir="/tmp"))
+    sticky.chmod(0o1777)
+    server = socket.create_server(("127.0.0.1", 0))
     course = Path(tempfile.mkdtemp(prefix="course-", dir="/tmp"))  # 0700, as run_autograder
     try:
         shared.chmod(0o755)
@@ -304,6 +323,7 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
         (shared / "secret.txt").chmod(0o644)
         script = WORKER_REPORT.format(paths=[str(REPO), *DEPENDENCIES], course=str(course),
                                       observe=OBSERVE, planted=str(shared / "secret.txt"),
+                                      sticky=str(sticky), port=server.getsockname()[1],
                                       open_folder=str(shared))
         run = subprocess.run([autograder.python, "-I", "-c", script], capture_output=True,
                              text=True, timeout=120, check=False, cwd=tmp_path,
@@ -313,6 +333,8 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
     finally:
         shutil.rmtree(shared, ignore_errors=True)
         shutil.rmtree(course, ignore_errors=True)
+        shutil.rmtree(sticky, ignore_errors=True)
+        server.close()
     entry = pwd.getpwnam(autograder.user)
     for kind, observed in (("kernel", report["kernel"]), ("no_landlock", report["no_landlock"])):
         seen = observed["seen"]
@@ -320,6 +342,8 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
         assert seen["groups"] == [], kind
         assert (seen["no_new_privs"], seen["seccomp"], seen["dumpable"]) == (1, 2, 0), kind
         assert seen["fork"] == "PermissionError", kind
+        # no network sockets, whatever Landlock filters (TCP only, and from ABI 4 on)
+        assert seen["tcp"] == seen["udp"] == "PermissionError", (kind, seen["tcp"], seen["udp"])
         # the seccomp filter refuses SysV segments (memory outside RLIMIT_AS)
         assert seen["wrote_own_folder"] and seen["segment"] == -1, kind
         assert observed["processes_left"] == [] and not observed["folder_left"], kind
@@ -334,7 +358,7 @@ def test_started_worker_is_the_student_user_under_seccomp_and_landlock(
     # course: the launcher refuses a course folder other users can open
     unguarded = report["no_landlock"]
     assert unguarded["seen"]["planted"] == "readable by every user"
-    assert len(unguarded["seen"]["left_files"]) == 3 and "no Landlock" in unguarded["mode"]
+    assert len(unguarded["seen"]["left_files"]) == 5 and "no Landlock" in unguarded["mode"]
     assert "chmod o-rwx" in report["open_folder"] and report["closed_folder"] is None
 
 

@@ -122,3 +122,13 @@ def test_without_a_terminal_the_table_has_no_vertical_rules(graded_class):
 def test_code_is_shown_without_its_backquotes(graded_class):
     text = printed(load(graded_class, "KANG_SEOJUN"))
     assert "`" not in text and "cross_entropy_error" in text
+
+
+def test_a_file_name_that_reads_as_markup_is_shown_as_it_is():
+    """The table's title holds the file's name, the student's: `ex03[/].py` once stopped
+    `grader check` with rich's MarkupError instead of showing the results."""
+    result = SubmissionResult("ex03", "ex03[/]", "ex03[/].py", lang="en")
+    result.source = "ex03[/][bold].py"
+    out = io.StringIO()
+    print_result(result, "Loss functions", Console(file=out, width=100))
+    assert "Loss functions · ex03[/][bold].py" in out.getvalue()

@@ -6,6 +6,7 @@ student's language; the words live in ``grader/messages.toml``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,13 +41,37 @@ def as_array(value: Any, what: Text) -> np.ndarray:
         return np.asarray(value)
     if isinstance(value, (list, tuple)):
         try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            array = None
-        if array is not None:
-            return array
+            return np.asarray(_floats(value), dtype=float)
+        except _NotANumber as exc:
+            raise StudentFault("mismatch", findings=[("cmp_not_numbers", {
+                "what": what, "type": type(value).__name__, "item": exc.type_name})]) from None
+        except ValueError:  # ragged: rows of different lengths
+            pass
     raise StudentFault("mismatch", findings=[
         ("cmp_not_array", {"what": what, "type": type(value).__name__})])
+
+
+class _NotANumber(Exception):
+    def __init__(self, item: Any) -> None:
+        self.type_name = item.type_name if isinstance(item, RemoteObject) else type(item).__name__
+        super().__init__(self.type_name)
+
+
+def _floats(value: Any) -> Any:
+    """Nested lists and tuples of numbers (or numeric arrays) as nested lists of floats, an
+    integer beyond the range of a float as an infinity (as float arithmetic would make it).
+    Anything else, text that NumPy would parse ("4.0") or None included, is not a number:
+    _NotANumber."""
+    if isinstance(value, (list, tuple)):
+        return [_floats(item) for item in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.astype(float)
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    raise _NotANumber(value)
 
 
 def assert_close(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-8,

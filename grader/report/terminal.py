@@ -52,7 +52,7 @@ def checks_table(result: SubmissionResult, title: str, boxed: bool) -> Table:
     for number, cause in enumerate(result.causes, 1):
         for check_id in cause.checks:
             cause_of.setdefault(check_id, number)
-    table = Table(title=f"{title} · {result.source}", show_lines=True, expand=True,
+    table = Table(title=Text(f"{title} · {result.source}"), show_lines=True, expand=True,
                   box=box.HEAVY_HEAD if boxed else box.SIMPLE_HEAD)
     table.add_column(label("check", lang), ratio=3, overflow="fold")
     table.add_column(label("points", lang), justify="right", no_wrap=True)

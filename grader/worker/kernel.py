@@ -12,7 +12,12 @@ and a worker confined as another user on itself (:mod:`grader.worker.confine`). 
 - what a process without capabilities has no business doing: mounting (which it could do
   again in a user namespace of its own), tracing other processes, keyrings, BPF, perf events,
   userfaultfd, io_uring;
-- memory that RLIMIT_AS does not count: SysV IPC, POSIX message queues, memfd.
+- memory that RLIMIT_AS does not count: SysV IPC, POSIX message queues, memfd;
+- network sockets: ``socket()`` of any family but AF_UNIX. The sandbox's network namespace
+  holds nothing to reach, but a worker confined as another user shares the machine's (and
+  Landlock, where there is any, filters TCP only, from ABI 4 on): there a grader's service
+  on 127.0.0.1, such as the scheduler of a local Dask cluster, which runs the code it is
+  sent, is within reach of student code.
 
 Threads stay allowed (NumPy and student code may use them; their memory counts against
 RLIMIT_AS). A foreign syscall ABI (i386, x32) kills the process.
@@ -39,6 +44,8 @@ CAPABILITY_VERSION_3 = 0x20080522
 
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _CLONE = {"x86_64": (56, 435), "aarch64": (220, 435)}  # clone, clone3
+_SOCKET = {"x86_64": 41, "aarch64": 198}
+_AF_UNIX = 1
 _REFUSED = {  # with EPERM (see the module docstring)
     "x86_64": {
         "fork": 57, "vfork": 58, "unshare": 272, "setns": 308,
@@ -86,10 +93,13 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
         prog.append((_JGE, "kill", None, _X32_BIT))
     prog += [(_JEQ, "eperm", None, number) for number in sorted(_REFUSED[machine].values())]
     prog += [(_JEQ, "enosys", None, clone3), (_JEQ, "clone", None, clone),
-             (_RET, None, None, _ALLOW)]
+             (_JEQ, "socket", None, _SOCKET[machine]), (_RET, None, None, _ALLOW)]
     labels = {"clone": len(prog)}
     prog += [(_LD_W_ABS, None, None, 16),                             # args[0], low 32 bits
              (_JSET, "allow", "eperm", _CLONE_THREAD)]
+    labels["socket"] = len(prog)
+    prog += [(_LD_W_ABS, None, None, 16),                             # args[0]: the family
+             (_JEQ, "allow", "eperm", _AF_UNIX)]
     for name, value in (("allow", _ALLOW), ("eperm", _ERRNO | _EPERM),
                         ("enosys", _ERRNO | _ENOSYS), ("kill", _KILL_PROCESS)):
         labels[name] = len(prog)

@@ -12,25 +12,25 @@ strongest this machine offers:
    ``grader-student`` or ``$GRADER_STUDENT_USER``; no supplementary groups), Landlock where
    the kernel has it (read-only: the Python installation, grader, NumPy, system libraries;
    write: its own folder only; no TCP; no signals outside itself), non-dumpable,
-   no_new_privs, the sandbox's seccomp filter (no new processes), and the same rlimits.
+   no_new_privs, the sandbox's seccomp filter (no new processes, no network sockets: the
+   user shares the machine's network), and the same rlimits.
    Without Landlock, what the student may not read must be closed to that user by its
    permissions (``run_autograder`` does it); the start-up probe checks either way and
    refuses this rung when the course or the output folder is within the user's reach.
    Workers share that user, so they run one at a time, each started afresh (no preloaded
    process: it would outlive students as that user), and the grading run holds the user
    exclusively (a lock in /run). When a worker stops, every process of that user is killed
-   and verified gone, and its files in the shared scratch folders and SysV IPC objects are
-   removed, before the grader writes that student's results; the results folder is never
-   writable by that user.
+   and verified gone, and its files in the shared scratch folders (and in any folder below
+   them it may write in) and SysV IPC objects are removed, before the grader writes that
+   student's results; the results folder is never writable by that user.
 3. **rlimits-only** (:class:`~grader.worker.launchers.RlimitsOnlyLauncher`): resource and time
    limits only. ``grader check`` and ``grader validate`` use it without bubblewrap (one's own
    code, the course's own code), with a note; ``grader grade`` only with
    ``--allow-unsandboxed``.
 
-Weaker than bubblewrap here: the worker sees the machine's process list and may send UDP
-(Landlock filters TCP only), and without Landlock it may read whatever the machine leaves
-readable to every user. The mode recorded in each result (``SubmissionResult.sandbox``)
-names the protections that were active.
+Weaker than bubblewrap here: the worker sees the machine's process list, and without
+Landlock it may read whatever the machine leaves readable to every user. The mode recorded
+in each result (``SubmissionResult.sandbox``) names the protections that were active.
 """
 
 from __future__ import annotations
@@ -143,9 +143,51 @@ def clear_user(uid: int) -> None:
     remove_leftovers(uid)
 
 
+def shared_folders(uid: int) -> list[str]:
+    """The folders where ``uid`` may leave files: the shared scratch folders and every folder
+    below them that it can reach and write in (say /tmp/.X11-unix: root's, open to all).
+
+    Found once per grading run, the first time it is asked (a walk of /tmp that stats its
+    folders only: 0.2 s for 60,000 entries);
+    folders of the user's own are not among them: what it creates is removed whole.
+    """
+    if uid not in _shared_folders:
+        try:
+            gid: int | None = pwd.getpwuid(uid).pw_gid
+        except KeyError:
+            gid = None
+        roots = list(dict.fromkeys([*SHARED_SCRATCH, tempfile.gettempdir()]))
+        found, stack = [], [(root, True) for root in reversed(roots)]  # (folder, writable)
+        while stack:
+            folder, writable = stack.pop()
+            with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                if writable:
+                    found.append(folder)
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        if not entry.is_dir(follow_symlinks=False):  # no stat for a file
+                            continue
+                        info = entry.stat(follow_symlinks=False)
+                        if info.st_uid != uid and _allows(info, uid, gid, 0o1):  # it can go in
+                            stack.append((entry.path, _allows(info, uid, gid, 0o3)))
+        _shared_folders[uid] = found
+    return _shared_folders[uid]
+
+
+_shared_folders: dict[int, list[str]] = {}
+
+
+def _allows(info: os.stat_result, uid: int, gid: int | None, bits: int) -> bool:
+    """Whether a file's mode gives ``uid`` (of group ``gid``) the permissions ``bits`` (as
+    octal rwx: 0o1 enter, 0o3 write and enter)."""
+    shift = 6 if info.st_uid == uid else 3 if info.st_gid == gid else 0
+    return (info.st_mode >> shift) & bits == bits
+
+
 def remove_leftovers(uid: int) -> None:
-    """Remove what ``uid`` left where every user may write, and its SysV IPC objects."""
-    for folder in dict.fromkeys([*SHARED_SCRATCH, tempfile.gettempdir()]):
+    """Remove what ``uid`` left where every user may write (:func:`shared_folders`), and its
+    SysV IPC objects."""
+    for folder in shared_folders(uid):
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -372,7 +414,8 @@ def _within_reach(path: str, landlock: bool) -> bool:
 
 
 __all__ = ["ProcessesRemain", "StudentUser", "UnprivilegedLauncher", "clear_user",
-           "end_processes", "processes_of", "remove_leftovers", "unprivileged_launcher"]
+           "end_processes", "processes_of", "remove_leftovers", "shared_folders",
+           "unprivileged_launcher"]
 
 
 def main() -> None:
