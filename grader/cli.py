@@ -181,7 +181,6 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   worker_course: str | None, known_dir: Path | None, course: Path | None,
                   lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
-    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -224,7 +223,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
         progress.update(task, advance=skipped)
 
-        def done(result: object) -> None:
+        def done(result: SubmissionResult) -> None:
             nonlocal attention
             attention += result.status != GRADED
             progress.update(task, advance=1, attention=attention)
