@@ -189,7 +189,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         TimeRemainingColumn,
     )
 
-    from grader.batch import RunnerError, grade_class, gradebook_csv
+    from grader.batch import RunnerError, grade_class, gradebook_csv, ungraded
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
     from grader.results import GRADED
@@ -220,7 +220,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   TextColumn("{task.fields[attention]} need attention"), TimeRemainingColumn(),
                   console=err_console(), transient=False) as progress:
         task = progress.add_task(f"grading {ex.name}", total=len(jobs), attention=0)
-        skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
+        skipped = len(jobs) - len(ungraded(jobs, folder, force=force))
         progress.update(task, advance=skipped)
 
         def done(result: SubmissionResult) -> None:
