@@ -135,13 +135,18 @@ def grade_class(exercise: Exercise, jobs: list[Job], out: Path, *, workers: int 
     """
     folder = OutputFolder(out)
     folder.remove_temporaries()
-    todo = [j for j in jobs if force or not folder.is_graded(j.student)]
+    todo = ungraded(jobs, folder, force=force)
     options = {"launcher": launcher, "limits": limits, "lang": lang}
     for result in (runner or LocalPool(workers))(exercise, todo, options):
         folder.save(result, report(result) if report else None)
         if on_result:
             on_result(result)
     return todo
+
+
+def ungraded(jobs: list[Job], folder: OutputFolder, *, force: bool = False) -> list[Job]:
+    """The jobs still to grade in ``folder`` (all of them with ``force``)."""
+    return [j for j in jobs if force or not folder.is_graded(j.student)]
 
 
 class LocalPool:

@@ -181,7 +181,6 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   worker_course: str | None, known_dir: Path | None, course: Path | None,
                   lang: str | None) -> None:
     """Grade every submission (folder, .py, .ipynb or .zip) with public and hidden checks."""
-    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -190,7 +189,7 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
         TimeRemainingColumn,
     )
 
-    from grader.batch import RunnerError, grade_class, gradebook_csv
+    from grader.batch import RunnerError, grade_class, gradebook_csv, ungraded
     from grader.output import GRADEBOOK, SUMMARY, OutputFolder
     from grader.report.html import render_student_report, render_summary
     from grader.results import GRADED
@@ -221,10 +220,10 @@ def grade_command(exercise: str, submissions: Path, out: Path, workers: int | No
                   TextColumn("{task.fields[attention]} need attention"), TimeRemainingColumn(),
                   console=err_console(), transient=False) as progress:
         task = progress.add_task(f"grading {ex.name}", total=len(jobs), attention=0)
-        skipped = 0 if force else sum(folder.is_graded(j.student) for j in jobs)
+        skipped = len(jobs) - len(ungraded(jobs, folder, force=force))
         progress.update(task, advance=skipped)
 
-        def done(result: object) -> None:
+        def done(result: SubmissionResult) -> None:
             nonlocal attention
             attention += result.status != GRADED
             progress.update(task, advance=1, attention=attention)

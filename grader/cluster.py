@@ -78,7 +78,7 @@ LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": 1.0,
 READ_CAPS = {".py": MAX_SOURCE_BYTES, ".ipynb": MAX_NOTEBOOK_BYTES, ".zip": ZIP_MAX_BYTES}
 VALIDATION_ONLY = ("variants", "variants.toml")  # solutions/EX/: read by `grader validate` only
 GRADER_SUFFIXES = (".py", ".toml", ".ini", ".j2")
-FAILED = "grading failed"  # the key of a task's value when grade() raised
+RAISED = "grading failed"  # the key of a task's value when grade() raised
 
 
 class ClusterError(RunnerError):
@@ -222,7 +222,7 @@ def grade_on_worker(course: dict[str, bytes] | str, run: dict, student: str,
                 return grade(exercise, entry, student=student, launcher=launcher,
                              limits=limits, lang=run["lang"]).to_dict()
             except Exception as exc:  # a value, as a local run records it (and Dask loses
-                return {FAILED: f"{type(exc).__name__}: {exc}"}  # an exception it cannot pickle)
+                return {RAISED: f"{type(exc).__name__}: {exc}"}  # an exception it cannot pickle)
 
 
 def _refuse(reason: str) -> NoReturn:
@@ -460,8 +460,8 @@ class _Flight:
         self.bytes -= size
         try:
             value = future.result()
-            if FAILED in value:
-                return crashed(self.exercise, job, value[FAILED])
+            if RAISED in value:
+                return crashed(self.exercise, job, value[RAISED])
             return SubmissionResult.from_dict(value)
         except WorkerRefused as exc:
             raise ClusterError(str(exc)) from None

@@ -103,7 +103,7 @@ class SubmissionResult:
         if self.errored:
             return GRADER_ERROR
         found = {cause.status for cause in self.causes}
-        return next(status for status in STATUSES if status in found or status == GRADED)
+        return next((status for status in STATUSES if status in found), GRADED)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "score": self.score, "max_score": self.max_score}
