@@ -26,9 +26,10 @@ import os
 import re
 import symtable
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -127,6 +128,15 @@ class Program:
 
     def statement_at(self, label: str, line: int) -> Statement | None:
         return self._statements_by_place.get((label, line))
+
+    def failed_binding(self, failures: Iterable[dict[str, Any]],
+                       name: str) -> dict[str, Any] | None:
+        """Of the worker's load failures, the one of the kept statement that binds ``name``."""
+        for failure in failures:
+            statement = self.statement_at(failure["label"], failure["line"])
+            if statement is not None and name in statement.binds:
+                return failure
+        return None
 
     @functools.cached_property
     def _skipped_by_name(self) -> dict[str, Skipped]:
@@ -365,8 +375,8 @@ class _Loader:
         if isinstance(node, (ast.Import, ast.ImportFrom, *DEFINITIONS)):
             return True
         if isinstance(node, ast.Try):
-            body = node.body + [s for h in node.handlers for s in h.body] + node.orelse
-            return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in body)
+            return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass))
+                       for s in _try_statements(node))
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             return node.value is not None and scan.simple and not scan.reads & self.unavailable
         return False
@@ -492,12 +502,16 @@ def _global_reads(source: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def _try_statements(node: ast.Try) -> list[ast.stmt]:
+    """The statements of a ``try``'s body, handlers and ``else``, in order."""
+    return [*node.body, *(s for h in node.handlers for s in h.body), *node.orelse]
+
+
 def _try_imports(node: ast.stmt) -> list[ast.Import]:
     """The imports of a kept ``try: import cupy as np / except ImportError: import numpy as np``."""
     if not isinstance(node, ast.Try):
         return []
-    return [s for s in (*node.body, *(s for h in node.handlers for s in h.body), *node.orelse)
-            if isinstance(s, ast.Import)]
+    return [s for s in _try_statements(node) if isinstance(s, ast.Import)]
 
 
 def _syntax_problem(label: str, start: int, chunk: str, exc: Exception) -> SyntaxProblem:
