@@ -384,10 +384,8 @@ class _Loader:
     def _note_numeric_imports(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name.split(".")[0] in NUMERIC_MODULES:
-                if alias.asname:
-                    self.modules[alias.asname] = alias.name
-                else:
-                    self.modules[alias.name.split(".")[0]] = alias.name.split(".")[0]
+                bound, module = import_binding(alias)
+                self.modules[bound] = module
 
     def _note_data(self, node: ast.Assign | ast.AnnAssign, place: _Place) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -444,6 +442,15 @@ class _Loader:
                 if read and read not in reads and len(reads) < MAX_DATA_READS:
                     reads.append(read)
         return self.program
+
+
+def import_binding(alias: ast.alias) -> tuple[str, str]:
+    """The name one ``import`` binds and the module it stands for: ``import numpy.linalg as
+    la`` binds la to numpy.linalg, ``import numpy.linalg`` binds numpy to numpy."""
+    if alias.asname:
+        return alias.asname, alias.name
+    root = alias.name.split(".")[0]
+    return root, root
 
 
 def _assigned(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr, bool]]:

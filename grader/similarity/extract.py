@@ -23,7 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.load.program import DEFINITIONS, Program, Statement, read_program
+from grader.load.program import (
+    DEFINITIONS,
+    Program,
+    Statement,
+    import_binding,
+    read_program,
+)
 
 IDENTIFIER, NUMBER, STRING = "<name>", "<number>", "<string>"
 NEWLINE, INDENT, DEDENT = "<newline>", "<indent>", "<dedent>"
@@ -140,12 +146,7 @@ def _imports(statement: ast.stmt) -> dict[str, str] | None:
     aliases: dict[str, str] = {}
     for node in ast.walk(statement):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    aliases[root] = root
+            aliases.update(import_binding(alias) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name != "*":
