@@ -14,6 +14,7 @@ an exception cause only when a public check failed with the very same message.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class Submission:
     program: Program | None
     load_failures: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def labels(self) -> set[str]:
         return {s.label for s in self.program.statements} if self.program else set()
 
@@ -103,12 +104,7 @@ class Submission:
 
     def load_failure_binding(self, name: str) -> dict[str, Any] | None:
         """The failed top-level statement that would have defined ``name``, if any."""
-        for failure in self.load_failures:
-            statement = self.program.statement_at(failure["label"], failure["line"]) \
-                if self.program else None
-            if statement is not None and name in statement.binds:
-                return failure
-        return None
+        return self.program.failed_binding(self.load_failures, name) if self.program else None
 
 
 def find_causes(failed: Sequence[tuple[CheckResult, BaseException | None]],

@@ -47,22 +47,22 @@ def _notebook_cell(index: int, cell: Cell) -> dict:
     return made
 
 
-def expected_stubs(exercise: Exercise) -> dict[Path, str]:
-    """Each stub file of the exercise (the notebook if it has none yet) and what it must hold."""
+def expected_stubs(exercise: Exercise, script: bool = False) -> dict[Path, str]:
+    """Each stub file of the exercise (the notebook if it has none yet; with ``script``, the
+    .py stub too) and what it must hold."""
     cells = stub_cells(exercise)
     paths = exercise.stubs or [exercise.stub_file(".ipynb")]
+    if script and exercise.stub_file(".py") not in paths:
+        paths = [*paths, exercise.stub_file(".py")]
     return {path: stub_text(cells, path.suffix) for path in paths}
 
 
 def write_stubs(exercise: Exercise, script: bool = False) -> list[Path]:
     """(Re)write the exercise's stub files; ``script`` adds the .py stub. Returns the paths."""
-    cells = stub_cells(exercise)
-    paths = list(expected_stubs(exercise))
-    if script and exercise.stub_file(".py") not in paths:
-        paths.append(exercise.stub_file(".py"))
-    for path in paths:
-        path.write_text(stub_text(cells, path.suffix), encoding="utf-8")
-    return paths
+    stubs = expected_stubs(exercise, script)
+    for path, text in stubs.items():
+        path.write_text(text, encoding="utf-8")
+    return list(stubs)
 
 
 def drift(exercise: Exercise) -> list[str]:
@@ -78,14 +78,15 @@ def drift(exercise: Exercise) -> list[str]:
         if actual == expected:
             continue
         readable = _readable(actual, path.suffix)
+        readable_expected = _readable(expected, path.suffix)
         if readable is None:
             problems.append(f"{name} is not a readable notebook")
-        elif readable == _readable(expected, path.suffix):
+        elif readable == readable_expected:
             problems.append(f"{name} has the same cells as the reference makes, but outputs, "
                             f"metadata or formatting differ")
         else:
             diff = list(difflib.unified_diff(
-                readable.splitlines(), _readable(expected, path.suffix).splitlines(),
+                readable.splitlines(), readable_expected.splitlines(),
                 f"{name} (on disk)", f"{name} (made from the reference)", lineterm="", n=2))
             more = f"\n... {len(diff) - DIFF_LINES} more lines" if len(diff) > DIFF_LINES else ""
             problems.append(f"{name} differs from what the reference makes:\n"

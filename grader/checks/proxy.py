@@ -309,9 +309,7 @@ class Submission:
         want = wanted_kind(name)
         near = near_names(name, conn.names, kind=want)
         other_kind = [n for n in recased(name, conn.names) if conn.names[n] != want]
-        failure = next((f for f in conn.worker.load_report["failures"]
-                        if name in getattr(conn.program.statement_at(f["label"], f["line"]),
-                                           "binds", ())), None)
+        failure = conn.program.failed_binding(conn.worker.load_report["failures"], name)
         syntax = conn.program.syntax_errors[0] if conn.program.syntax_errors else None
         if near:
             return StudentFault("missing_name_near", name=name, near=near[0])

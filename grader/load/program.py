@@ -26,9 +26,10 @@ import os
 import re
 import symtable
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -127,6 +128,15 @@ class Program:
 
     def statement_at(self, label: str, line: int) -> Statement | None:
         return self._statements_by_place.get((label, line))
+
+    def failed_binding(self, failures: Iterable[dict[str, Any]],
+                       name: str) -> dict[str, Any] | None:
+        """Of the worker's load failures, the one of the kept statement that binds ``name``."""
+        for failure in failures:
+            statement = self.statement_at(failure["label"], failure["line"])
+            if statement is not None and name in statement.binds:
+                return failure
+        return None
 
     @functools.cached_property
     def _skipped_by_name(self) -> dict[str, Skipped]:
@@ -365,8 +375,8 @@ class _Loader:
         if isinstance(node, (ast.Import, ast.ImportFrom, *DEFINITIONS)):
             return True
         if isinstance(node, ast.Try):
-            body = node.body + [s for h in node.handlers for s in h.body] + node.orelse
-            return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in body)
+            return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass))
+                       for s in _try_statements(node))
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             return node.value is not None and scan.simple and not scan.reads & self.unavailable
         return False
@@ -374,10 +384,8 @@ class _Loader:
     def _note_numeric_imports(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name.split(".")[0] in NUMERIC_MODULES:
-                if alias.asname:
-                    self.modules[alias.asname] = alias.name
-                else:
-                    self.modules[alias.name.split(".")[0]] = alias.name.split(".")[0]
+                bound, module = import_binding(alias)
+                self.modules[bound] = module
 
     def _note_data(self, node: ast.Assign | ast.AnnAssign, place: _Place) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -436,6 +444,15 @@ class _Loader:
         return self.program
 
 
+def import_binding(alias: ast.alias) -> tuple[str, str]:
+    """The name one ``import`` binds and the module it stands for: ``import numpy.linalg as
+    la`` binds la to numpy.linalg, ``import numpy.linalg`` binds numpy to numpy."""
+    if alias.asname:
+        return alias.asname, alias.name
+    root = alias.name.split(".")[0]
+    return root, root
+
+
 def _assigned(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr, bool]]:
     """(name, value, whole) for each name a target sets; ``whole`` is False for ``x[i] = v``.
 
@@ -492,12 +509,16 @@ def _global_reads(source: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def _try_statements(node: ast.Try) -> list[ast.stmt]:
+    """The statements of a ``try``'s body, handlers and ``else``, in order."""
+    return [*node.body, *(s for h in node.handlers for s in h.body), *node.orelse]
+
+
 def _try_imports(node: ast.stmt) -> list[ast.Import]:
     """The imports of a kept ``try: import cupy as np / except ImportError: import numpy as np``."""
     if not isinstance(node, ast.Try):
         return []
-    return [s for s in (*node.body, *(s for h in node.handlers for s in h.body), *node.orelse)
-            if isinstance(s, ast.Import)]
+    return [s for s in _try_statements(node) if isinstance(s, ast.Import)]
 
 
 def _syntax_problem(label: str, start: int, chunk: str, exc: Exception) -> SyntaxProblem:

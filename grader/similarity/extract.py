@@ -23,7 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.load.program import Program, Statement, read_program
+from grader.load.program import (
+    DEFINITIONS,
+    Program,
+    Statement,
+    import_binding,
+    read_program,
+)
 
 IDENTIFIER, NUMBER, STRING = "<name>", "<number>", "<string>"
 NEWLINE, INDENT, DEDENT = "<newline>", "<indent>", "<dedent>"
@@ -33,8 +39,6 @@ MAX_TOKENS = 50_000
 KEPT_NAMES = frozenset(dir(builtins)) | frozenset(
     name for kind in (np.ndarray, list, dict, str, tuple, set) for name in dir(kind)
     if not name.startswith("_"))
-#: What is compared: the functions and classes; data and constants at the top level are not.
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 IGNORED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER,
                      tokenize.ERRORTOKEN})
 # Python 3.12 splits an f-string into parts; earlier versions give one STRING token.
@@ -103,7 +107,7 @@ def program_code(program: Program, name: str, symbols: Symbols) -> Code:
     aliases: dict[str, str] = {}
     for statement in program.statements:
         node = _parsed(statement.source)
-        if isinstance(node, DEFINITIONS):
+        if isinstance(node, DEFINITIONS):  # compared; top-level data and constants are not
             kept.append(statement)
         elif node is not None and (imports := _imports(node)) is not None:
             aliases.update(imports)
@@ -142,12 +146,7 @@ def _imports(statement: ast.stmt) -> dict[str, str] | None:
     aliases: dict[str, str] = {}
     for node in ast.walk(statement):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    aliases[root] = root
+            aliases.update(import_binding(alias) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name != "*":
