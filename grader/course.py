@@ -78,11 +78,14 @@ class Exercise:
         return pick(self.texts["hints"].get(key), lang)
 
     def checks_digest(self) -> str:
-        """A short hash of the check files and texts: results graded by other checks differ."""
+        """A short hash of the check files, their texts and the reference the hidden checks
+        compare with: results graded by other checks (or another reference) differ."""
         digest = hashlib.sha256()
         for folder in (self.public_checks, self.hidden_checks):
             for path in sorted(folder.rglob("*.py")) if folder else []:
                 digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+        if self.reference is not None:
+            digest.update(b"reference\0" + self.reference.read_bytes())
         for folder in (self.assignment_dir, self.solution_dir):
             if folder is not None and (folder / "exercise.toml").is_file():
                 digest.update((folder / "exercise.toml").read_bytes())

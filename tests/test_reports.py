@@ -775,3 +775,21 @@ def test_a_single_number_has_no_table_and_says_what_it_is(tmp_path):
     assert check.message.startswith("`mean_squared_error(y, t)` for `y = [")
     assert "is 0.195; it should be 0.0975" in check.message
     assert "()" not in check.message and "positions" not in check.message
+
+
+def test_the_checks_digest_follows_the_checks_and_the_reference(tmp_path: Path) -> None:
+    """Hidden checks compare with the reference: another reference is another grading."""
+    from conftest import make_toy_course
+
+    from grader.course import Course
+
+    root = make_toy_course(tmp_path / "course")
+    exercise = Course(root).exercise("exT")
+    first = exercise.checks_digest()
+    assert exercise.checks_digest() == first
+    exercise.reference.write_text(exercise.reference.read_text() + "\nEXTRA = 1\n")
+    changed_reference = exercise.checks_digest()
+    assert changed_reference != first
+    check_file = next(exercise.public_checks.glob("*.py"))
+    check_file.write_text(check_file.read_text() + "\n")
+    assert exercise.checks_digest() not in (first, changed_reference)
