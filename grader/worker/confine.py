@@ -25,7 +25,13 @@ import json
 import os
 import stat
 
-from grader.worker.kernel import PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, install_seccomp, prctl
+from grader.worker.kernel import (
+    PR_SET_DUMPABLE,
+    PR_SET_NO_NEW_PRIVS,
+    install_seccomp,
+    prctl,
+    syscall,
+)
 
 CONFINEMENT_VARIABLE = "GRADER_CONFINEMENT"
 
@@ -51,21 +57,11 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def _syscall(number: int, *args: object) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    result = libc.syscall(ctypes.c_long(number), *args)
-    if result < 0:
-        error = ctypes.get_errno()
-        raise OSError(error, os.strerror(error))
-    return result
-
-
 def landlock_abi() -> int:
     """The Landlock ABI version this kernel offers, 0 when it has none (or it is disabled)."""
     try:
-        return _syscall(_CREATE_RULESET, None, ctypes.c_size_t(0),
-                        ctypes.c_uint32(_CREATE_RULESET_VERSION))
+        return syscall(_CREATE_RULESET, None, ctypes.c_size_t(0),
+                       ctypes.c_uint32(_CREATE_RULESET_VERSION))
     except OSError:
         return 0
 
@@ -90,8 +86,8 @@ def restrict_with_landlock(abi: int, read: list[str], read_write: list[str], own
     handled = _file_rights(abi)
     attr = _RulesetAttr(handled, _NET_TCP if abi >= 4 else 0, _SCOPE_ALL if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = _syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                       ctypes.c_uint32(0))
+    ruleset = syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
+                      ctypes.c_uint32(0))
     try:
         truncate = _FS_TRUNCATE if abi >= 3 else 0
         rules = [(path, _FS_READ_FILE | _FS_READ_DIR) for path in read]
@@ -106,11 +102,11 @@ def restrict_with_landlock(abi: int, read: list[str], read_write: list[str], own
                 if not stat.S_ISDIR(os.fstat(fd).st_mode):
                     rights &= _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | truncate
                 rule = _PathBeneath(rights, fd)
-                _syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                         ctypes.byref(rule), ctypes.c_uint32(0))
+                syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
+                        ctypes.byref(rule), ctypes.c_uint32(0))
             finally:
                 os.close(fd)
-        _syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
+        syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
     finally:
         os.close(ruleset)
 

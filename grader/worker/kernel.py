@@ -115,6 +115,7 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
 # -- system calls --------------------------------------------------------------------------------
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
 
 
 class _SockFprog(ctypes.Structure):
@@ -129,6 +130,15 @@ def _check(result: int, what: str) -> None:
 
 def prctl(*args: object) -> None:
     _check(_libc.prctl(*args), f"prctl{args[:2]}")
+
+
+def syscall(number: int, *args: object) -> int:
+    """A system call libc has no function for (Landlock's); its result, or OSError."""
+    result = _libc.syscall(ctypes.c_long(number), *args)
+    if result < 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+    return result
 
 
 def install_seccomp(program: bytes) -> None:

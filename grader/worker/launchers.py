@@ -109,20 +109,30 @@ class CommandLauncher(Launcher):
     """Starts each worker as a new interpreter, wrapped by :meth:`wrap` (its isolation)."""
 
     def start(self, limits: Limits) -> StartedProcess:
+        proc, ours, workdir = self.start_module(
+            "grader.worker.inside", limits.message_bytes,
+            json.dumps(asdict(self.process_limits(limits))), stdout=subprocess.PIPE)
+        return StartedProcess(proc, ours, workdir, self)
+
+    def start_module(self, module: str, *args: object,
+                     stdout: int) -> tuple[subprocess.Popen, socket.socket, Path]:
+        """Start ``module``'s ``main()`` (see :meth:`python`) in a new folder, with one end of a
+        new socket as its first argument: the process, the grader's end, the folder.
+
+        A worker and a zygote start alike. Raises OSError when no process could be started.
+        """
         workdir = new_workdir()
         ours, theirs = socket.socketpair()
-        command = self.python("grader.worker.inside", theirs.fileno(), limits.message_bytes,
-                              json.dumps(asdict(self.process_limits(limits))))
+        command = self.python(module, theirs.fileno(), *args)
         try:
-            proc = self.spawn(command, workdir, pass_fds=(theirs.fileno(),),
-                              stdout=subprocess.PIPE)
+            proc = self.spawn(command, workdir, pass_fds=(theirs.fileno(),), stdout=stdout)
         except OSError:
             ours.close()
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         finally:
             theirs.close()
-        return StartedProcess(proc, ours, workdir, self)
+        return proc, ours, workdir
 
     def python(self, module: str, *args: object) -> list[str]:
         """The command that runs ``module``'s ``main()`` in an interpreter that ignores the

@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict
 from typing import BinaryIO
 
-from grader.worker.launchers import STOP_SECONDS, CommandLauncher, Launcher, new_workdir
+from grader.worker.launchers import STOP_SECONDS, CommandLauncher, Launcher
 from grader.worker.limits import Limits
 from grader.worker.wire import Channel, ProtocolError
 from grader.worker.zygote import CONTROL_BYTES
@@ -90,7 +90,6 @@ class ZygoteLink:
                  scratch: tuple[tuple[str, ...], int]) -> None:
         self.owner = os.getpid()
         self.launcher = launcher
-        self.workdir = new_workdir()
         self.children: dict[int, ForkedProcess] = {}
         self.alive = True
         self.answered = False  # its start (bwrap, Python, NumPy, matplotlib) is behind it
@@ -98,19 +97,10 @@ class ZygoteLink:
         self._lock = threading.Lock()  # the table of children
         self._sending = threading.Lock()  # one frame at a time
         self.ended = threading.Event()
-        ours, theirs = socket.socketpair()
         config = {"seccomp": program.hex() if program else "", "scratch": list(scratch[0]),
                   "scratch_bytes": scratch[1]}
-        command = launcher.python("grader.worker.zygote", theirs.fileno(), json.dumps(config))
-        try:
-            self.proc = launcher.spawn(command, self.workdir, pass_fds=(theirs.fileno(),),
-                                       stdout=subprocess.DEVNULL)
-        except OSError:
-            ours.close()
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            raise
-        finally:
-            theirs.close()
+        self.proc, ours, self.workdir = launcher.start_module(
+            "grader.worker.zygote", json.dumps(config), stdout=subprocess.DEVNULL)
         self.control = Channel(ours, CONTROL_BYTES)
         threading.Thread(target=self._listen, daemon=True, name="grader-zygote").start()
 
@@ -225,7 +215,7 @@ class PreloadedLauncher(Launcher):
             zygote = _zygotes.pop(self.key(), None)
         if zygote is not None:
             zygote.stop()
-            zygote.ended.wait(10)
+            zygote.ended.wait(STOP_SECONDS)
 
     def _zygote(self) -> ZygoteLink:
         key = self.key()
