@@ -3,7 +3,8 @@
 :class:`Limits` are fixed for a grading run: the rlimits a worker sets on itself before any
 student code runs, the sizes the grader accepts from it, the default deadlines.
 :class:`Deadlines` is the one home of time for one submission: how long each request may take
-and what is left of the submission's time budget.
+and what is left of the submission's time budget. The worker's greeting, which comes before
+any student code, is not the submission's: it waits ``Limits.load_seconds`` on its own.
 """
 
 from __future__ import annotations
